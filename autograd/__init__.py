@@ -1,0 +1,36 @@
+"""A small, fast scalar automatic-differentiation engine.
+
+>>> from autograd import Value
+>>> x = Value(3.0, label="x")
+>>> y = x**2 + 2 * x
+>>> y.backward()
+>>> x.grad
+8.0
+"""
+
+from autograd.drawing import GraphTooLargeError, describe_graph, draw_dot, trace
+from autograd.engine import Number, Value, topological_order
+from autograd.numeric import (
+    GradientCheck,
+    GradientMismatchError,
+    central_difference,
+    gradient_check,
+    numerical_derivative,
+)
+
+__all__ = [
+    "GradientCheck",
+    "GradientMismatchError",
+    "GraphTooLargeError",
+    "Number",
+    "Value",
+    "central_difference",
+    "describe_graph",
+    "draw_dot",
+    "gradient_check",
+    "numerical_derivative",
+    "topological_order",
+    "trace",
+]
+
+__version__ = "0.1.0"

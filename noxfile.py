@@ -1,0 +1,108 @@
+"""Sessions: `nox -s tests` runs every test, `nox -s docs` builds the site."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+BUILD = ROOT / "build"
+SPHINX_ARGS = ["-c", "conf", "-b", "html", "-n", "-W", "--keep-going", "-E", "-a"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Every test: the engine, the extension, the docstrings and every page's examples."""
+    session.install("-e", ".[tests,docs]")
+    session.run(
+        "pytest",
+        "-m",
+        "not torch",
+        "--doctest-modules",
+        "autograd",
+        "tests",
+        *session.posargs,
+    )
+
+
+@nox.session
+def torch(session: nox.Session) -> None:
+    """Parity tests against PyTorch (CPU build)."""
+    session.install("-e", ".[tests]", "torch==2.13.0")
+    session.run("pytest", "-m", "torch", "tests", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[docs]", "mypy")
+    session.run("mypy", "--strict", "autograd")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Speed and memory against micrograd and plain floats, as ratios."""
+    session.install("-e", ".[bench]")
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """A full, strict HTML build of the site into build/html."""
+    session.install("-e", ".[docs]")
+    shutil.rmtree(BUILD / "doctrees", ignore_errors=True)
+    session.run(
+        "sphinx-build",
+        *SPHINX_ARGS,
+        "-d",
+        str(BUILD / "doctrees"),
+        "docs",
+        str(BUILD / "html"),
+        *session.posargs,
+    )
+
+
+@nox.session(name="docs-live", default=False)
+def docs_live(session: nox.Session) -> None:
+    """Rebuild the site on every change of conf/, docs/ or autograd/ and serve it."""
+    session.install("-e", ".[docs]", "sphinx-autobuild")
+    session.run(
+        "sphinx-autobuild",
+        "-c",
+        "conf",
+        "-n",
+        "--watch",
+        "conf",
+        "--watch",
+        "autograd",
+        "docs",
+        str(BUILD / "html"),
+        *session.posargs,
+    )
+
+
+@nox.session(default=False)
+def browser(session: nox.Session) -> None:
+    """Open every built page in headless Chromium; fail on a console error or empty diagram."""
+    if not (BUILD / "html" / "index.html").exists():
+        session.notify("docs")
+        session.error("build/html is missing: run `nox -s docs` first")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        session.error("Chromium is not installed: apt-get install chromium")
+    session.install("-e", ".", "playwright")
+    env = {"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "CHROMIUM": chromium}
+    session.run("python", "tests/browser/check_site.py", str(BUILD / "html"), env=env)
