@@ -191,6 +191,7 @@ def draw_dot(
     index_of = {id(node): index for index, node in enumerate(nodes)}
     largest = max((abs(n.grad) for n in nodes), default=0.0) or 1.0
     dot = ValueGraph(
+        name=graph_id,
         format=format,
         graph_attr={
             "rankdir": rankdir,
