@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
+
+import mathjax
+from sphinx.application import Sphinx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 project = "autograd"
 author = "The autograd lessons team"
-copyright = "2026, the autograd lessons team"  # noqa: A001
+copyright = "2026, the autograd lessons team"
 release = version = "0.1.0"
 
 extensions = [
@@ -51,6 +55,24 @@ typehints_use_signature = True
 typehints_use_signature_return = True
 always_document_param_types = False
 typehints_document_rtype = False
+
+# MathJax is served with the site, so formulas render with no network at all.
+# Its files come from the django-static-mathjax distribution, which ships
+# MathJax 3 as package data; the SVG build is one self-contained file.
+MATHJAX_FILE = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-mml-svg.js"
+mathjax_path = "mathjax/tex-mml-svg.js"
+
+
+def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        target = Path(app.outdir) / "_static" / "mathjax"
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(MATHJAX_FILE, target / MATHJAX_FILE.name)
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("build-finished", copy_mathjax)
+
 
 html_theme = "furo"
 html_title = "autograd: back-propagation, run and drawn"
