@@ -1,0 +1,137 @@
+"""The whole site: it builds strictly, every example runs, and builds are reproducible."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+
+# The figures of the source lessons (shared lessons README), each of which a
+# page must print from a doctest.
+LESSON_FIGURES = {
+    "01-derivative.md": [
+        "20.0",
+        "14.000001158365194",
+        "-22.000001820288162",
+        "0.002000177801164682",
+    ],
+    "02-several-variables.md": [
+        "4.0",
+        "-3.000000000010772",
+        "2.0000000000042206",
+        "0.9999999999976694",
+    ],
+    "03-value-and-forward-pass.md": ["Value(data=-8.0, grad=0.0)"],
+    "04-backprop-by-hand.md": [
+        "0.9999999999976694",
+        "-1.9999999999953388",
+        "3.9999999999995595",
+        "-4.000000000008441",
+        "6.000000000021544",
+        "(6.0, -4.0)",
+    ],
+    "05-optimization-step.md": ["-7.286496"],
+    "06-neuron.md": [
+        "0.8813735870195432",
+        "0.7071",
+        "0.5",
+        "[('x1', -1.5), ('w1', 1.0), ('x2', 0.5), ('w2', 0.0), ('b', 0.5)]",
+    ],
+    "07-automatic-backprop.md": [
+        "[('x1', -1.5), ('w1', 1.0), ('x2', 0.5), ('w2', 0.0), ('b', 0.5)]"
+    ],
+    "08-node-used-twice.md": ["2.0", "-6.0", "(-3.0, -8.0)", "1.0"],
+    "10-training.md": ["'accuracy on the training set: 100%'"],
+}
+
+
+def doctest_outputs(page: Path) -> list[str]:
+    """The expected-output lines of a page's pycon blocks."""
+    outputs = []
+    for block in re.findall(r"```pycon\n(.*?)```", page.read_text(), flags=re.S):
+        outputs += [
+            line.strip()
+            for line in block.splitlines()
+            if line.strip() and not line.startswith((">>>", "..."))
+        ]
+    return outputs
+
+
+@pytest.mark.parametrize(("page", "figures"), sorted(LESSON_FIGURES.items()))
+def test_every_lesson_figure_is_printed_by_a_doctest(page: str, figures: list[str]) -> None:
+    outputs = doctest_outputs(DOCS / "lessons" / page)
+    for figure in figures:
+        assert figure in outputs, f"{page} prints no {figure}"
+
+
+def test_no_code_block_looks_runnable_but_is_not_run() -> None:
+    for page in DOCS.rglob("*.md"):
+        for language, body in re.findall(r"^```(\w*)\n(.*?)^```", page.read_text(), re.S | re.M):
+            if ">>>" in body or language in ("py", "python3"):
+                assert language in ("pycon", "python", "markdown", ""), (page, language)
+
+
+def sphinx_build(out: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-c",
+            str(ROOT / "conf"),
+            "-b",
+            "html",
+            "-n",
+            "-W",
+            "--keep-going",
+            "-E",
+            "-a",
+            str(DOCS),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    first = tmp_path_factory.mktemp("first")
+    second = tmp_path_factory.mktemp("second")
+    result = sphinx_build(first)
+    assert result.returncode == 0, "the site does not build:\n" + result.stderr
+    again = sphinx_build(second)
+    assert again.returncode == 0, again.stderr
+    return first, second, result.stdout
+
+
+def test_the_site_builds_strictly_and_runs_its_examples(
+    two_builds: tuple[Path, Path, str],
+) -> None:
+    _, _, log = two_builds
+    match = re.search(r"autograd: ran (\d+) examples on (\d+) pages", log)
+    assert match, log
+    assert int(match[1]) >= 120
+    assert int(match[2]) == len(list(DOCS.rglob("*.md")))
+
+
+def test_two_builds_of_the_site_are_byte_identical(two_builds: tuple[Path, Path, str]) -> None:
+    first, second, _ = two_builds
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert [p.relative_to(second) for p in sorted(second.rglob("*")) if p.is_file()] == files
+    different = [
+        str(name)
+        for name in files
+        if name.suffix in (".html", ".js", ".svg", ".css", ".inv")
+        and (first / name).read_bytes() != (second / name).read_bytes()
+    ]
+    assert different == []
