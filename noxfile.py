@@ -105,4 +105,4 @@ def browser(session: nox.Session) -> None:
         session.error("Chromium is not installed: apt-get install chromium")
     session.install("-e", ".", "playwright")
     env = {"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "CHROMIUM": chromium}
-    session.run("python", "tests/browser/check_site.py", str(BUILD / "html"), env=env)
+    session.run("python", "tools/check_site.py", str(BUILD / "html"), env=env)

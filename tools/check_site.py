@@ -3,7 +3,7 @@
 Fails on a console error, a page error, a failed request, or a live figure
 that renders empty; saves a screenshot of one lesson page (light and dark).
 
-Usage: python tests/browser/check_site.py build/html
+Usage: python tools/check_site.py build/html
 """
 
 from __future__ import annotations
