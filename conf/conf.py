@@ -75,6 +75,7 @@ def setup(app: Sphinx) -> None:
 
 
 html_theme = "furo"
+html_favicon = "favicon.svg"
 html_title = "autograd: back-propagation, run and drawn"
 html_static_path: list[str] = []
 html_last_updated_fmt = None
