@@ -30,7 +30,12 @@ MAX_NODES = 200
 
 @runtime_checkable
 class GraphNode(Protocol):
-    """What `trace` and `draw_dot` need of a node."""
+    """What `trace` and `draw_dot` need of a node: any class with these fields.
+
+    >>> from autograd import Value
+    >>> isinstance(Value(1.0), GraphNode), isinstance(1.0, GraphNode)
+    (True, False)
+    """
 
     data: float
     grad: float
@@ -41,7 +46,17 @@ class GraphNode(Protocol):
 
 
 class GraphTooLargeError(ValueError):
-    """Raised when a graph has more values than can be drawn legibly."""
+    """Raised when a graph has more values than can be drawn legibly.
+
+    >>> from autograd import Value
+    >>> v = Value(0.0)
+    >>> for _ in range(10):
+    ...     v = v + 1.0
+    >>> draw_dot(v, max_nodes=5)
+    Traceback (most recent call last):
+    ...
+    autograd.drawing.GraphTooLargeError: the graph has more than 5 values, ...
+    """
 
 
 def _children(node: GraphNode) -> list[GraphNode]:
@@ -146,6 +161,10 @@ class ValueGraph(graphviz.Digraph):  # type: ignore[misc]
     """A `graphviz.Digraph` that renders itself without a system Graphviz.
 
     Notebooks show it inline as SVG; `svg()` returns the same drawing as text.
+
+    >>> from autograd import Value
+    >>> draw_dot(Value(1.0, label="x")).svg().startswith("<svg")
+    True
     """
 
     def svg(self) -> str:

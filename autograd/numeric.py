@@ -53,7 +53,12 @@ def central_difference(f: Callable[[float], float], x: Number, h: float = 1e-6) 
 
 @dataclass(frozen=True)
 class InputCheck:
-    """How the gradient of one input compares with its finite difference."""
+    """How the gradient of one input compares with its finite difference.
+
+    >>> check = InputCheck("x", analytic=2.0, numeric=2.0000001, ok=True)
+    >>> round(check.error, 7)
+    1e-07
+    """
 
     name: str
     analytic: float
@@ -67,12 +72,26 @@ class InputCheck:
 
 
 class GradientMismatchError(AssertionError):
-    """Raised by `GradientCheck.raise_for_mismatch` when a gradient disagrees."""
+    """Raised by `GradientCheck.raise_for_mismatch` when a gradient disagrees.
+
+    >>> result = gradient_check(lambda x: x * x.data, [3.0])
+    >>> result.raise_for_mismatch()
+    Traceback (most recent call last):
+    ...
+    autograd.numeric.GradientMismatchError: backward() disagrees with finite differences:
+    input        backward()        numeric  ok
+    x0             3.000000       6.000000  NO
+    """
 
 
 @dataclass(frozen=True)
 class GradientCheck:
-    """The result of `gradient_check`: one `InputCheck` per input."""
+    """The result of `gradient_check`: one `InputCheck` per input.
+
+    >>> result = gradient_check(lambda x, y: x * y, [2.0, 5.0])
+    >>> result.ok, [check.analytic for check in result.inputs]
+    (True, [5.0, 2.0])
+    """
 
     inputs: tuple[InputCheck, ...]
 

@@ -21,7 +21,13 @@ Backend = Literal["dot", "wasm"]
 
 
 class GraphvizError(RuntimeError):
-    """Raised when Graphviz cannot lay out a drawing."""
+    """Raised when Graphviz cannot lay out a drawing.
+
+    >>> render_svg("digraph { a -> }")
+    Traceback (most recent call last):
+    ...
+    autograd.render.GraphvizError: ...
+    """
 
 
 def graphviz_backend() -> Backend:

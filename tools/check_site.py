@@ -117,11 +117,11 @@ def main(site: Path) -> int:
             )
             page.on(
                 "response",
-                lambda response, problems=problems: problems.append(
-                    f"HTTP {response.status}: {response.url}"
-                )
-                if response.status >= 400
-                else None,
+                lambda response, problems=problems: (
+                    problems.append(f"HTTP {response.status}: {response.url}")
+                    if response.status >= 400
+                    else None
+                ),
             )
             page.goto(f"{base}/{name}", wait_until="load")
             problems += page.evaluate(EMPTY_FIGURES_SCRIPT)

@@ -25,7 +25,11 @@ ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 
 @dataclass(frozen=True)
 class ExampleFailure:
-    """One example that did not print what its page shows."""
+    r"""One example that did not print what its page shows.
+
+    >>> PageRunner("page.md").run_doctest(">>> 1 + 1\n3\n", first_line=4)[0].line
+    4
+    """
 
     line: int
     message: str
@@ -79,12 +83,12 @@ def _format_exception(exc_info: ExcInfo) -> str:
 
 
 class PageRunner:
-    """The namespace of one page, and the examples run in it so far.
+    r"""The namespace of one page, and the examples run in it so far.
 
     >>> runner = PageRunner("lesson.md")
-    >>> runner.run_doctest(">>> x = 2\\n>>> x * 3\\n6\\n", first_line=10)
+    >>> runner.run_doctest(">>> x = 2\n>>> x * 3\n6\n", first_line=10)
     []
-    >>> runner.run_doctest(">>> x + 1\\n4\\n", first_line=20)[0].line
+    >>> runner.run_doctest(">>> x + 1\n4\n", first_line=20)[0].line
     20
     """
 
