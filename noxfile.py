@@ -98,7 +98,6 @@ def docs_live(session: nox.Session) -> None:
 def browser(session: nox.Session) -> None:
     """Open every built page in headless Chromium; fail on a console error or empty diagram."""
     if not (BUILD / "html" / "index.html").exists():
-        session.notify("docs")
         session.error("build/html is missing: run `nox -s docs` first")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
