@@ -8,7 +8,8 @@ Workloads:
   plus 1e-4 L2), forward and backward;
 - train: a full training step (zero_grad, forward, backward, update);
 - chain: 100,000 steps of ``x * 1.0001 + 0.0001``, forward and backward;
-- memory: bytes per graph node (tracemalloc) of the chain, after backward.
+- memory: bytes per graph node (tracemalloc) of a 10,000-step chain, after
+  backward.
 Plain floats run the forward passes only: the floor no engine can beat.
 """
 
@@ -29,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 ENGINES = ("autograd", "micrograd", "floats")
 CHAIN_STEPS = 100_000
+MEMORY_STEPS = 10_000  # bytes per node do not depend on the length; tracemalloc is slow
 REPEATS = 5
 
 
@@ -137,9 +139,9 @@ def worker(engine: str, workload: str) -> dict[str, float]:
 
     sys.setrecursionlimit(10 * CHAIN_STEPS)  # micrograd's backward recurses
 
-    def chain() -> Any:
+    def chain(steps: int = CHAIN_STEPS) -> Any:
         v = Value(1.0)
-        for _ in range(CHAIN_STEPS):
+        for _ in range(steps):
             v = v * 1.0001 + 0.0001
         return v
 
@@ -147,7 +149,7 @@ def worker(engine: str, workload: str) -> dict[str, float]:
         return {"seconds": timed(lambda: chain().backward())}
     if workload == "memory":
         tracemalloc.start()
-        root = chain()
+        root = chain(MEMORY_STEPS)
         root.backward()
         traced, _ = tracemalloc.get_traced_memory()
         tracemalloc.stop()

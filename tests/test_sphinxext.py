@@ -44,6 +44,7 @@ axes.set_title("three points")
 
 ```{live-plot} figure
 :caption: A plot.
+:width: 80%
 ```
 """
 
@@ -84,7 +85,7 @@ def test_a_good_page_builds_with_its_diagram_and_plot(tmp_path: Path) -> None:
     assert "grad 3.0000" in html  # a's gradient, drawn after backward()
     assert 'aria-label="b = a * 3, where a = 2; b = 6."' in html
     assert '<img class="live-plot-drawing" src="data:image/svg+xml;base64,' in html
-    assert 'alt="Plot: three points"' in html
+    assert 'alt="Plot: three points" style="width: 80%"' in html
     assert 'id="fig-b"' in html
 
 

@@ -160,22 +160,18 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ.setdefault("MPLBACKEND", "Agg")
     app.add_directive("value-graph", ValueGraphDirective)
     app.add_directive("live-plot", LivePlotDirective)
-    app.add_node(
-        value_graph,
-        html=(visit_value_graph_html, None),
-        text=(visit_text, None),
-        latex=(visit_skip, None),
-        man=(visit_skip, None),
-        texinfo=(visit_skip, None),
-    )
-    app.add_node(
-        live_plot,
-        html=(visit_live_plot_html, None),
-        text=(visit_text, None),
-        latex=(visit_skip, None),
-        man=(visit_skip, None),
-        texinfo=(visit_skip, None),
-    )
+    for node, visit_html in (
+        (value_graph, visit_value_graph_html),
+        (live_plot, visit_live_plot_html),
+    ):
+        app.add_node(
+            node,
+            html=(visit_html, None),
+            text=(visit_text, None),
+            latex=(visit_skip, None),
+            man=(visit_skip, None),
+            texinfo=(visit_skip, None),
+        )
     app.connect("builder-inited", _init_record)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)

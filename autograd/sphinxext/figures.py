@@ -146,6 +146,10 @@ def _alt(node: nodes.Element) -> str:
     return str(node["alt"] or node.get("description", ""))
 
 
+def _width_style(node: nodes.Element) -> str:
+    return f' style="width: {escape(node["width"])}"' if node["width"] else ""
+
+
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
@@ -157,20 +161,18 @@ def visit_value_graph_html(self: SphinxTranslator, node: nodes.Element) -> None:
         svg,
         count=1,
     )
-    style = f' style="width: {escape(node["width"])}"' if node["width"] else ""
     self.body.append(  # type: ignore[attr-defined]
-        f'<div class="value-graph-drawing" role="img" aria-label="{escape(_alt(node))}"{style}>'
-        f"{svg}</div>\n"
+        f'<div class="value-graph-drawing" role="img" aria-label="{escape(_alt(node))}"'
+        f"{_width_style(node)}>{svg}</div>\n"
     )
     raise nodes.SkipNode
 
 
 def visit_live_plot_html(self: SphinxTranslator, node: nodes.Element) -> None:
     data = base64.b64encode(node.get("svg", "").encode()).decode()
-    style = f' style="width: {escape(node["width"])}"' if node["width"] else ""
     self.body.append(  # type: ignore[attr-defined]
         f'<img class="live-plot-drawing" src="data:image/svg+xml;base64,{data}" '
-        f'alt="{escape(_alt(node))}"{style}>\n'
+        f'alt="{escape(_alt(node))}"{_width_style(node)}>\n'
     )
     raise nodes.SkipNode
 
