@@ -129,7 +129,9 @@ def describe_graph(root: GraphNode, max_nodes: int | None = MAX_NODES) -> str:
     nodes, _ = trace(root, max_nodes)
 
     def name(node: GraphNode) -> str:
-        return _label(node) or _number(node.data)
+        if _label(node):
+            return _label(node)
+        return "output" if node is root else _number(node.data)
 
     def expression(node: GraphNode, top: bool) -> str:
         children = _children(node)
@@ -141,7 +143,10 @@ def describe_graph(root: GraphNode, max_nodes: int | None = MAX_NODES) -> str:
             return text if top else f"({text})"
         if node._op.startswith("**"):
             return f"{parts[0]}{node._op}"
-        return f"{node._op}({', '.join(parts)})"
+        inner = parts[0]
+        if inner.startswith("(") and inner.endswith(")"):
+            inner = inner[1:-1]  # tanh(x * 3), not tanh((x * 3))
+        return f"{node._op}({inner})"
 
     named_interior = [n for n in nodes if _children(n) and (_label(n) or n is root)]
     sentences = [f"{name(n)} = {expression(n, True)}" for n in named_interior]

@@ -118,9 +118,9 @@ def test_describe_graph_in_words() -> None:
     )
 
 
-def test_describe_graph_of_unlabelled_nodes_uses_numbers() -> None:
+def test_describe_graph_names_unlabelled_constants_by_value() -> None:
     x = Value(2.0, label="x")
-    assert describe_graph((x * 3.0).tanh()) == "1 = tanh((x * 3)), where x = 2; 1 = 1."
+    assert describe_graph((x * 3.0).tanh()) == "output = tanh(x * 3), where x = 2; output = 1."
 
 
 @pytest.mark.parametrize("backend", ["wasm", "dot"])
