@@ -47,16 +47,19 @@ DOCTEST_LANGUAGES = frozenset({"pycon", "python", "py", "python3", "default", ""
 SCRIPT_LANGUAGES = frozenset({"python", "py", "python3"})
 
 
-def _is_executable(node: nodes.Node) -> bool:
-    if isinstance(node, value_graph | live_plot | nodes.doctest_block):
-        return True
-    if isinstance(node, nodes.literal_block) and not node.get("autograd_skip"):
+def _kind(node: nodes.Node) -> str | None:
+    """How the page runner treats ``node``: a figure, a doctest, a script, or not at all."""
+    if isinstance(node, value_graph | live_plot):
+        return "figure"
+    if isinstance(node, nodes.doctest_block):
+        return "doctest"
+    if isinstance(node, nodes.literal_block):
         language = node.get("language", "")
-        text = node.astext()
-        if language in DOCTEST_LANGUAGES and text.lstrip().startswith(">>>"):
-            return True
-        return language in SCRIPT_LANGUAGES
-    return False
+        if language in DOCTEST_LANGUAGES and node.astext().lstrip().startswith(">>>"):
+            return "doctest"
+        if language in SCRIPT_LANGUAGES:
+            return "script"
+    return None
 
 
 def _first_line(node: nodes.Element) -> int:
@@ -74,17 +77,16 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
     runner = PageRunner(filename)
     failures: list[ExampleFailure] = []
     figure_number = 0
-    for node in list(doctree.findall(_is_executable)):
+    for node in list(doctree.findall(lambda node: _kind(node) is not None)):
         assert isinstance(node, nodes.Element)
-        if isinstance(node, value_graph | live_plot):
+        kind = _kind(node)
+        if kind == "figure":
             figure_number += 1
             failures += _draw(runner, node, f"{_slug(docname)}_g{figure_number}")
-            continue
-        text = node.astext()
-        if text.lstrip().startswith(">>>"):
-            failures += runner.run_doctest(text, _first_line(node))
+        elif kind == "doctest":
+            failures += runner.run_doctest(node.astext(), _first_line(node))
         else:
-            failures += runner.run_script(text, _first_line(node))
+            failures += runner.run_script(node.astext(), _first_line(node))
     for failure in failures:
         logger.warning(
             "example failed: %s",

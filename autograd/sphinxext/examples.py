@@ -53,22 +53,19 @@ class _CollectingRunner(doctest.DocTestRunner):
     def report_failure(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
     ) -> None:
-        self.collected.append(
-            (
-                example,
-                f"{example.source.rstrip()}\nExpected:\n{_indent(example.want)}"
-                f"Got:\n{_indent(got)}",
-            )
-        )
+        self._collect(example, "Got", got)
 
     def report_unexpected_exception(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: ExcInfo
     ) -> None:
+        self._collect(example, "Raised", _format_exception(exc_info[0], exc_info[1]))
+
+    def _collect(self, example: doctest.Example, heading: str, actual: str) -> None:
         self.collected.append(
             (
                 example,
                 f"{example.source.rstrip()}\nExpected:\n{_indent(example.want)}"
-                f"Raised:\n{_indent(_format_exception(exc_info))}",
+                f"{heading}:\n{_indent(actual)}",
             )
         )
 
@@ -78,8 +75,8 @@ def _indent(text: str) -> str:
     return "".join(f"    {line}\n" for line in lines)
 
 
-def _format_exception(exc_info: ExcInfo) -> str:
-    return "".join(traceback.format_exception_only(exc_info[0], exc_info[1]))
+def _format_exception(error_type: type[BaseException], error: BaseException) -> str:
+    return "".join(traceback.format_exception_only(error_type, error))
 
 
 class PageRunner:
@@ -101,12 +98,11 @@ class PageRunner:
         """Run the ``>>>`` examples of ``text``, whose first line is ``first_line``."""
         parser = doctest.DocTestParser()
         try:
-            test = parser.get_doctest(text, self.namespace, self.filename, self.filename, 0)
+            test = parser.get_doctest(text, {}, self.filename, self.filename, 0)
         except ValueError as error:
             return [ExampleFailure(first_line, f"this example cannot be read: {error}")]
-        test.globs = self.namespace  # DocTest copies its globals; share the page's
+        test.globs = self.namespace  # a DocTest copies the globals it is given
         runner = _CollectingRunner()
-        # doctest patches pdb and sys.stdout; keep the namespace between blocks.
         runner.run(test, out=lambda _: None, clear_globs=False)
         self.examples_run += len(test.examples)
         return [
@@ -127,7 +123,7 @@ class PageRunner:
             error_type, error, tb = sys.exc_info()
             assert error_type is not None and error is not None
             line = _line_in(tb, self.filename) or getattr(error, "lineno", None) or first_line
-            message = "".join(traceback.format_exception_only(error_type, error)).rstrip()
+            message = _format_exception(error_type, error).rstrip()
             return [ExampleFailure(line, f"this code block raised:\n    {message}")]
         if printed.getvalue():
             return [

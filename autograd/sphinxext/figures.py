@@ -123,6 +123,7 @@ def draw_graph_into(node: nodes.Element, root: object, graph_id: str) -> None:
 def draw_plot_into(node: nodes.Element, figure: object) -> None:
     """Save a matplotlib figure as SVG (reproducibly) and keep it in ``node``."""
     import matplotlib
+    import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
     if hasattr(figure, "get_figure") and not isinstance(figure, Figure):
@@ -134,8 +135,6 @@ def draw_plot_into(node: nodes.Element, figure: object) -> None:
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.hashsalt": "autograd", "svg.fonttype": "path"}):
         figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    import matplotlib.pyplot as plt
-
     plt.close(figure)
     node["svg"] = buffer.getvalue().decode()
     titles = [ax.get_title() for ax in figure.get_axes() if ax.get_title()]
