@@ -27,10 +27,10 @@ from sphinx.util import logging
 
 from autograd.sphinxext.examples import ExampleFailure, PageRunner
 from autograd.sphinxext.figures import (
+    FIGURE_NODES,
     LivePlotDirective,
     ValueGraphDirective,
-    draw_graph_into,
-    draw_plot_into,
+    draw_figure,
     live_plot,
     value_graph,
     visit_live_plot_html,
@@ -49,7 +49,7 @@ SCRIPT_LANGUAGES = frozenset({"python", "py", "python3"})
 
 def _kind(node: nodes.Node) -> str | None:
     """How the page runner treats ``node``: a figure, a doctest, a script, or not at all."""
-    if isinstance(node, value_graph | live_plot):
+    if isinstance(node, FIGURE_NODES):
         return "figure"
     if isinstance(node, nodes.doctest_block):
         return "doctest"
@@ -100,7 +100,7 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
 
 
 def _draw(runner: PageRunner, node: nodes.Element, graph_id: str) -> list[ExampleFailure]:
-    directive = "value-graph" if isinstance(node, value_graph) else "live-plot"
+    directive = node.tagname.replace("_", "-")
     line = node.line or 1
     try:
         target = runner.evaluate(node["expression"])
@@ -113,10 +113,7 @@ def _draw(runner: PageRunner, node: nodes.Element, graph_id: str) -> list[Exampl
             )
         ]
     try:
-        if isinstance(node, value_graph):
-            draw_graph_into(node, target, graph_id)
-        else:
-            draw_plot_into(node, target)
+        draw_figure(node, target, graph_id)
     except Exception as error:
         return [ExampleFailure(line, f"{directive}: {type(error).__name__}: {error}")]
     return []

@@ -21,8 +21,10 @@ from autograd.drawing import MAX_NODES, GraphNode, describe_graph, draw_dot
 from autograd.render import render_svg
 
 __all__ = [
+    "FIGURE_NODES",
     "LivePlotDirective",
     "ValueGraphDirective",
+    "draw_figure",
     "draw_graph_into",
     "draw_plot_into",
     "live_plot",
@@ -139,6 +141,20 @@ def draw_plot_into(node: nodes.Element, figure: object) -> None:
     node["svg"] = buffer.getvalue().decode()
     titles = [ax.get_title() for ax in figure.get_axes() if ax.get_title()]
     node["description"] = "Plot: " + "; ".join(titles) if titles else "Plot"
+
+
+FIGURE_NODES: tuple[type[nodes.Element], ...] = (value_graph, live_plot)
+"""The node classes that the page runner draws from live objects."""
+
+
+def draw_figure(node: nodes.Element, target: object, figure_id: str) -> None:
+    """Draw ``target`` into a figure node; the results are kept in its attributes."""
+    if isinstance(node, value_graph):
+        draw_graph_into(node, target, figure_id)
+    elif isinstance(node, live_plot):
+        draw_plot_into(node, target)
+    else:
+        raise TypeError(f"{type(node).__name__} is not a figure node")
 
 
 def _alt(node: nodes.Element) -> str:
