@@ -196,3 +196,48 @@ def test_parallel_build_gives_the_same_pages(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for name in ("index.html", "other.html"):
         assert (serial / "out" / name).read_bytes() == (parallel / "out" / name).read_bytes()
+
+
+EVAL_PAGE = """\
+# Page
+
+```pycon
+>>> x = 21
+```
+
+Twice x is {eval}`x * 2`,
+and x plus one is *{eval}`x + 1`*.
+
+```pycon
+>>> x = 1
+```
+
+Now x is {eval}`x`.
+"""
+
+
+def test_eval_shows_the_value_at_its_point_of_the_page(tmp_path: Path) -> None:
+    result = build(tmp_path, {"index.md": EVAL_PAGE}, "-W")
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert 'Twice x is <span class="autograd-eval">42</span>' in html
+    assert '<em><span class="autograd-eval">22</span></em>' in html
+    assert 'Now x is <span class="autograd-eval">1</span>' in html
+
+
+def test_eval_is_plain_text_in_the_text_builder(tmp_path: Path) -> None:
+    result = build(tmp_path, {"index.md": EVAL_PAGE}, "-W", "-b", "text")
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "out" / "index.txt").read_text()
+    assert "Twice x is 42, and x plus one is *22*." in text
+    assert "Now x is 1." in text
+
+
+def test_eval_that_fails_names_its_line(tmp_path: Path) -> None:
+    page = "# Page\n\nOne line,\nanother, then {eval}`1 / 0`.\n"
+    result = build(tmp_path, {"index.md": page})
+    assert result.returncode != 0
+    assert (
+        "index.md:4: WARNING: example failed: eval: cannot evaluate '1 / 0': "
+        "ZeroDivisionError: division by zero"
+    ) in result.stderr

@@ -38,6 +38,7 @@ from autograd.sphinxext.figures import (
     visit_text,
     visit_value_graph_html,
 )
+from autograd.sphinxext.inline import eval_result, eval_role, show_result
 
 __all__ = ["execute_page", "setup"]
 
@@ -51,6 +52,8 @@ def _kind(node: nodes.Node) -> str | None:
     """How the page runner treats ``node``: a figure, a doctest, a script, or not at all."""
     if isinstance(node, FIGURE_NODES):
         return "figure"
+    if isinstance(node, eval_result):
+        return "eval"
     if isinstance(node, nodes.doctest_block):
         return "doctest"
     if isinstance(node, nodes.literal_block):
@@ -83,6 +86,8 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
         if kind == "figure":
             figure_number += 1
             failures += _draw(runner, node, f"{_slug(docname)}_g{figure_number}")
+        elif kind == "eval":
+            failures += _evaluate_inline(runner, node)
         elif kind == "doctest":
             failures += runner.run_doctest(node.astext(), _first_line(node))
         else:
@@ -116,6 +121,20 @@ def _draw(runner: PageRunner, node: nodes.Element, graph_id: str) -> list[Exampl
         draw_figure(node, target, graph_id)
     except Exception as error:
         return [ExampleFailure(line, f"{directive}: {type(error).__name__}: {error}")]
+    return []
+
+
+def _evaluate_inline(runner: PageRunner, node: nodes.Element) -> list[ExampleFailure]:
+    try:
+        result = runner.evaluate(node["expression"])
+    except Exception as error:
+        return [
+            ExampleFailure(
+                node.line or 1,
+                f"eval: cannot evaluate {node['expression']!r}: {type(error).__name__}: {error}",
+            )
+        ]
+    show_result(node, str(result))
     return []
 
 
@@ -159,6 +178,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ.setdefault("MPLBACKEND", "Agg")
     app.add_directive("value-graph", ValueGraphDirective)
     app.add_directive("live-plot", LivePlotDirective)
+    app.add_role("eval", eval_role)
     for node, visit_html in (
         (value_graph, visit_value_graph_html),
         (live_plot, visit_live_plot_html),
