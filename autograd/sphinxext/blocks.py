@@ -56,9 +56,11 @@ def kind_of(node: nodes.Node) -> str | None:
         return "doctest"
     if not isinstance(node, nodes.literal_block):
         return None
-    if "source" in node and RUN_CLASS not in node["classes"]:
-        return None  # a {literalinclude} shows a file; it runs only when asked to
     language = node.get("language", "")
+    if "source" in node:  # a {literalinclude} shows a file; it runs only when asked to
+        if RUN_CLASS not in node["classes"]:
+            return None
+        return "doctest" if language in CONSOLE_LANGUAGES else "script"
     if language in CONSOLE_LANGUAGES:
         return "doctest"
     if language in PROMPT_LANGUAGES and node.astext().lstrip().startswith(">>>"):
@@ -77,6 +79,8 @@ def page_items(doctree: nodes.document, page: str) -> list[tuple[nodes.Element, 
         kind = kind_of(node)
         assert kind is not None
         source, line = _place(node, page)
+        if "source" in node:  # an included file that runs: its own lines count
+            source, line = str(node["source"]), 1
         text = node["expression"] if kind in ("figure", "eval") else node.astext()
         if kind in ("doctest", "script"):
             if source not in files:
