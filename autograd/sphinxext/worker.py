@@ -258,6 +258,8 @@ def _prepare_process(read: set[str]) -> None:
         sys.modules["numpy"].random.seed(0)
     warnings.resetwarnings()
     warnings.simplefilter("always")
+    # When an unclosed file is collected says nothing about the example that made it.
+    warnings.simplefilter("ignore", ResourceWarning)
 
     def note_open(event: str, args: tuple[Any, ...]) -> None:
         if event == "open" and isinstance(args[0], str | bytes | os.PathLike):
