@@ -28,11 +28,15 @@ from sphinx.util import logging
 from autograd.sphinxext.examples import ExampleFailure, PageRunner
 from autograd.sphinxext.figures import (
     FIGURE_NODES,
+    BackwardStepsDirective,
     LivePlotDirective,
     ValueGraphDirective,
+    backward_steps_figure,
+    copy_font,
     draw_figure,
     live_plot,
     value_graph,
+    visit_backward_steps_html,
     visit_live_plot_html,
     visit_skip,
     visit_text,
@@ -159,8 +163,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ.setdefault("MPLBACKEND", "Agg")
     app.add_directive("value-graph", ValueGraphDirective)
     app.add_directive("live-plot", LivePlotDirective)
+    app.add_directive("backward-steps", BackwardStepsDirective)
     for node, visit_html in (
         (value_graph, visit_value_graph_html),
+        (backward_steps_figure, visit_backward_steps_html),
         (live_plot, visit_live_plot_html),
     ):
         app.add_node(
@@ -186,4 +192,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ),
     )
     app.add_css_file("autograd-figures.css")
+    app.add_js_file("autograd-figures.js", defer="defer")
+    app.connect("build-finished", copy_font)
     return {"version": "0.1.0", "parallel_read_safe": True, "parallel_write_safe": True}
