@@ -436,7 +436,7 @@ def _rasterize(svg: str) -> bytes:
     )
 
 
-_TITLED = re.compile(r'(<g id="([^"]+)" class="[^"]*">\s*<title>)(.*?)(</title>)', re.DOTALL)
+_TITLED = re.compile(r'(<g id="([^"]+)" class="[^"]*"[^>]*>\s*<title>)(.*?)(</title>)', re.DOTALL)
 
 
 def _retitle(svg: str, titles: dict[str, str]) -> str:

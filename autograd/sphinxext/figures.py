@@ -229,10 +229,21 @@ def _luminance(color: Any) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def _blend(color: Any, amount: float) -> tuple[float, float, float, float]:
+    """``color`` mixed with the dark page background, keeping ``amount`` of it."""
+    from matplotlib.colors import to_rgba
+
+    r, g, b, a = to_rgba(color)
+    br, bg, bb, _ = to_rgba(_DARK["background"])
+    keep = 1 - amount
+    return (amount * r + keep * br, amount * g + keep * bg, amount * b + keep * bb, a)
+
+
 def _darken(figure: Any) -> None:
     """Restyle a figure for a dark page: light text and frames; dark ink turned light."""
     from matplotlib.collections import Collection
     from matplotlib.colors import to_rgba
+    from matplotlib.image import AxesImage
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.text import Text
@@ -261,8 +272,15 @@ def _darken(figure: Any) -> None:
         elif isinstance(artist, Patch) and artist is not figure.patch:
             if to_rgba(artist.get_edgecolor())[3] > 0:
                 artist.set_edgecolor(lighten(artist.get_edgecolor()))
-        elif isinstance(artist, Collection) and len(artist.get_edgecolor()) == 1:
-            artist.set_edgecolor(lighten(artist.get_edgecolor()[0]))
+        elif isinstance(artist, Collection):
+            if len(artist.get_edgecolor()) == 1:
+                artist.set_edgecolor(lighten(artist.get_edgecolor()[0]))
+            faces = artist.get_facecolor()
+            if len(faces) and min(_luminance(face) for face in faces) > 0.6:
+                # Pale filled regions would glare on a dark page: blend them into it.
+                artist.set_facecolor([_blend(face, 0.35) for face in faces])
+        elif isinstance(artist, AxesImage):
+            artist.set_alpha(0.45)
 
 
 def _save_svg(figure: Any) -> str:
