@@ -256,3 +256,17 @@ def test_render_writes_svg_and_png_without_a_system_graphviz(
     assert width > 500  # drawn at twice the SVG's size in pixels
     with pytest.raises(ValueError, match="cannot save a graph as 'pdf'"):
         graph.render("graph", format="pdf")
+
+
+def test_the_readme_saving_example_writes_both_files(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    code = re.search(r"## Saving a graph\n.*?```python\n(.*?)```", readme, re.S)
+    assert code is not None
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.chdir(tmp_path)
+    exec(code[1], {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.png", "graph.svg"]
