@@ -242,7 +242,7 @@ def _blend(color: Any, amount: float) -> tuple[float, float, float, float]:
 def _darken(figure: Any) -> None:
     """Restyle a figure for a dark page: light text and frames; dark ink turned light."""
     from matplotlib.collections import Collection
-    from matplotlib.colors import to_rgba
+    from matplotlib.colors import ListedColormap, to_rgba
     from matplotlib.image import AxesImage
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -252,6 +252,10 @@ def _darken(figure: Any) -> None:
         if isinstance(color, str) and color == "none":
             return color
         return _DARK["text"] if _luminance(color) < 0.35 else color
+
+    def dim(color: Any) -> Any:
+        # Pale filled regions would glare on a dark page: blend them into it.
+        return _blend(color, 0.35) if _luminance(color) > 0.6 else color
 
     figure.patch.set_facecolor(_DARK["background"])
     for axes in figure.get_axes():
@@ -273,12 +277,17 @@ def _darken(figure: Any) -> None:
             if to_rgba(artist.get_edgecolor())[3] > 0:
                 artist.set_edgecolor(lighten(artist.get_edgecolor()))
         elif isinstance(artist, Collection):
-            if len(artist.get_edgecolor()) == 1:
-                artist.set_edgecolor(lighten(artist.get_edgecolor()[0]))
-            faces = artist.get_facecolor()
-            if len(faces) and min(_luminance(face) for face in faces) > 0.6:
-                # Pale filled regions would glare on a dark page: blend them into it.
-                artist.set_facecolor([_blend(face, 0.35) for face in faces])
+            filled = len(artist.get_facecolor()) > 0
+            if artist.get_array() is not None:
+                # Colours come from a colormap when drawn: restyle the colormap.
+                cmap = artist.get_cmap()
+                colors = [cmap(i) for i in range(cmap.N)]
+                artist.set_cmap(ListedColormap([dim(c) if filled else lighten(c) for c in colors]))
+            else:
+                if len(artist.get_edgecolor()) == 1:
+                    artist.set_edgecolor(lighten(artist.get_edgecolor()[0]))
+                if filled:
+                    artist.set_facecolor([dim(face) for face in artist.get_facecolor()])
         elif isinstance(artist, AxesImage):
             artist.set_alpha(0.45)
 
