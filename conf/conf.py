@@ -38,8 +38,8 @@ nitpicky = True
 # Names from outside the project that the API reference mentions in type hints;
 # the build makes no network fetch, so there is no intersphinx inventory for them.
 nitpick_ignore_regex = [
-    ("py:class", r"(collections\.abc|typing|random|graphviz|types|numbers|doctest)\..*"),
-    ("py:class", r"(Real|Random|Digraph|TracebackType|DocTest|Example)"),
+    ("py:class", r"(collections\.abc|typing|random|graphviz|types|numbers|doctest|pathlib)\..*"),
+    ("py:class", r"(Real|Random|Digraph|TracebackType|DocTest|Example|Path)"),
     ("py:class", r"autograd\.engine\._BackwardRule"),
     ("py:class", r"(docutils|sphinx)\..*"),
 ]

@@ -93,9 +93,11 @@ def test_a_good_page_builds_with_its_diagram_and_plot(tmp_path: Path) -> None:
     html = (tmp_path / "out" / "index.html").read_text()
     assert '<div class="value-graph-drawing" role="img"' in html
     assert "grad 3.0000" in html  # a's gradient, drawn after backward()
-    assert 'aria-label="b = a * 3, where a = 2; b = 6."' in html
-    assert '<img class="live-plot-drawing" src="data:image/svg+xml;base64,' in html
-    assert 'alt="Plot: three points" style="width: 80%"' in html
+    assert 'aria-label="b = a * 3, where a = 2; b = 6. Gradients: b 1, a 3."' in html
+    assert '<img class="live-plot-drawing live-plot-light" src="_images/plot-' in html
+    assert '<img class="live-plot-drawing live-plot-dark" src="_images/plot-' in html
+    assert 'alt="Plot. three points: x from ' in html and 'style="width: 80%"' in html
+    assert len(list((tmp_path / "out" / "_images").glob("plot-*.svg"))) == 2
     assert 'id="fig-b"' in html
 
 

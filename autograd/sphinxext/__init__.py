@@ -34,10 +34,14 @@ from sphinx.util import logging
 
 from autograd.sphinxext.blocks import page_items
 from autograd.sphinxext.figures import (
+    BackwardStepsDirective,
     LivePlotDirective,
     ValueGraphDirective,
+    backward_steps_figure,
+    copy_font,
     live_plot,
     value_graph,
+    visit_backward_steps_html,
     visit_live_plot_html,
     visit_skip,
     visit_text,
@@ -216,9 +220,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ.setdefault("MPLBACKEND", "Agg")
     app.add_directive("value-graph", ValueGraphDirective)
     app.add_directive("live-plot", LivePlotDirective)
+    app.add_directive("backward-steps", BackwardStepsDirective)
     app.add_role("eval", eval_role)
     for node, visit_html in (
         (value_graph, visit_value_graph_html),
+        (backward_steps_figure, visit_backward_steps_html),
         (live_plot, visit_live_plot_html),
     ):
         app.add_node(
@@ -248,4 +254,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ),
     )
     app.add_css_file("autograd-figures.css")
+    app.add_js_file("autograd-figures.js", defer="defer")
+    app.connect("build-finished", copy_font)
     return {"version": "0.1.0", "parallel_read_safe": True, "parallel_write_safe": True}
