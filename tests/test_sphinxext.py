@@ -593,3 +593,23 @@ def test_a_huge_graph_past_a_raised_max_nodes_gives_a_clear_error(tmp_path: Path
         "(WebAssembly) could not lay out this graph"
     ) in result.stderr
     assert "Trap" not in result.stderr and "RecursionError" not in result.stderr
+
+
+def test_the_compiled_graphviz_is_kept_across_builds(tmp_path: Path) -> None:
+    script = (
+        "from autograd.sphinxext.wasm_cache import warm_graphviz\n"
+        "from autograd.render import render_svg\n"
+        "warm_graphviz()\n"
+        "print(render_svg('digraph { a -> b }'))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "AUTOGRAD_GRAPHVIZ": "wasm"}
+    run = [sys.executable, "-c", script]
+    first = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    cached = list((tmp_path / "autograd").glob("graphviz-*.cwasm"))
+    assert len(cached) == 1
+    second = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert first.stdout == second.stdout and "<svg" in first.stdout
+    cached[0].write_bytes(b"not a module")  # a damaged cache falls back to compiling
+    third = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert third.stdout == first.stdout
+    assert cached[0].stat().st_size > 1000  # and is written again
