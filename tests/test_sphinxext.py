@@ -580,3 +580,38 @@ def test_an_incremental_build_reruns_pages_whose_data_file_changed(tmp_path: Pat
     data.write_text("2")
     result = build(tmp_path, {}, fresh=False)
     assert "index.md:5: WARNING: example failed" in result.stderr
+
+
+def test_a_huge_graph_past_a_raised_max_nodes_gives_a_clear_error(tmp_path: Path) -> None:
+    page = (
+        "# Page\n\n```pycon\n>>> from autograd import Value\n>>> v = Value(0.0)\n"
+        ">>> for _ in range(3000):\n...     v = v + 1.0\n```\n\n"
+        "```{value-graph} v\n:max-nodes: 10000\n```\n"
+    )
+    result = build(tmp_path, {"index.md": page}, env={"AUTOGRAD_GRAPHVIZ": "wasm"})
+    assert result.returncode != 0
+    assert (
+        "index.md:10: WARNING: example failed: value-graph: GraphvizError: Graphviz "
+        "(WebAssembly) could not lay out this graph"
+    ) in result.stderr
+    assert "Trap" not in result.stderr and "RecursionError" not in result.stderr
+
+
+def test_the_compiled_graphviz_is_kept_across_builds(tmp_path: Path) -> None:
+    script = (
+        "from autograd.sphinxext.wasm_cache import warm_graphviz\n"
+        "from autograd.render import render_svg\n"
+        "warm_graphviz()\n"
+        "print(render_svg('digraph { a -> b }'))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "AUTOGRAD_GRAPHVIZ": "wasm"}
+    run = [sys.executable, "-c", script]
+    first = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    cached = list((tmp_path / "autograd").glob("graphviz-*.cwasm"))
+    assert len(cached) == 1
+    second = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert first.stdout == second.stdout and "<svg" in first.stdout
+    cached[0].write_bytes(b"not a module")  # a damaged cache falls back to compiling
+    third = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
+    assert third.stdout == first.stdout
+    assert cached[0].stat().st_size > 1000  # and is written again
