@@ -71,5 +71,5 @@ def test_a_plot_is_kept_light_and_dark_with_text_as_text_and_a_useful_alt() -> N
     draw_figure(node, figure, "p_g3")
     assert "<text" in node["svg"] and "DejaVu Sans" in node["svg"]
     assert "#131416" in node["svg_dark"] and "#131416" not in node["svg"]
-    assert "tanh(x): x from -5.5 to 5.5 across" in node["description"]
+    assert "tanh(x): x from -5 to 5 across, y from -1 to 1 up" in node["description"]
     assert "lines: tanh" in node["description"]

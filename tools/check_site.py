@@ -224,10 +224,13 @@ def screenshot(page: Page, name: str, selector: str | None, out: Path, label: st
         return
     for number, element in enumerate(page.locator(selector).all(), start=1):
         element.scroll_into_view_if_needed()
-        # furo's sticky header on phones would cover the top of the figure.
+        if element.locator("button.backward-steps-next").count():
+            for _ in range(2):  # a frame with a node at work
+                element.locator("button.backward-steps-next").click()
+        # furo's sticky header and "back to top" button would cover the figure.
         element.screenshot(
             path=str(out / f"{stem}-{number}-{label}.png"),
-            style=".mobile-header { display: none; }",
+            style=".mobile-header, .back-to-top { display: none !important; }",
         )
         if number == 3:
             break

@@ -319,6 +319,9 @@ def _plot_alt(figure: Any) -> str:
         xlabel, ylabel = axes.get_xlabel(), axes.get_ylabel()
         x0, x1 = axes.get_xlim()
         y0, y1 = axes.get_ylim()
+        box = axes.dataLim  # the data's extent, without the axes' margins
+        if box.width > 0 and box.height > 0:
+            x0, x1, y0, y1 = box.x0, box.x1, box.y0, box.y1
         text = f"{title}: " if title else ""
         text += f"{xlabel or 'x'} from {x0:.3g} to {x1:.3g} across, "
         text += f"{ylabel or 'y'} from {y0:.3g} to {y1:.3g} up"
