@@ -24,7 +24,7 @@ __all__ = [
     "trace",
 ]
 
-MAX_NODES = 200
+MAX_NODES = 1000
 """The most values `draw_dot` draws before it refuses: a larger graph is unreadable."""
 
 
@@ -138,6 +138,13 @@ def describe_graph(root: GraphNode, max_nodes: int | None = MAX_NODES) -> str:
         if not children or (_label(node) and not top):
             return name(node)
         parts = [expression(child, False) for child in children]
+        if node._op in ("sum", "dot"):  # w1*x1 + w2*x2 + b, a + b + c
+            pairs = len(parts) // 2 if node._op == "dot" else 0
+            terms = [f"{parts[2 * i]}*{parts[2 * i + 1]}" for i in range(pairs)]
+            text = " + ".join(terms + parts[2 * pairs :])
+            return text if top else f"({text})"
+        if len(parts) > 2:
+            return f"{node._op}({', '.join(parts)})"
         if len(parts) == 2:
             text = f"{parts[0]} {node._op} {parts[1]}"
             return text if top else f"({text})"
