@@ -979,46 +979,46 @@ def _interior_order(root: Value) -> list[Value]:
     """The interior nodes below ``root``, each after its children.
 
     Back-propagation needs no order among the leaves, so they are never
-    pushed. A node goes back on the stack under its children and joins the
-    order when it comes up again.
+    pushed. A node goes back on the stack, under a None, before its
+    children; when the None comes up, the children are done and the node
+    joins the order. ``backward()`` resets the gradient of every interior
+    node, so the walk marks the nodes it has seen in ``grad``, which is
+    faster than a set.
     """
     order: list[Value] = []
     if root._a is None:
         return order
-    expanded: set[Value] = set()
-    done: set[Value] = set()
-    stack = [root]
-    push, pop, expand, finish, append = (
-        stack.append,
-        stack.pop,
-        expanded.add,
-        done.add,
-        order.append,
-    )
+    seen = _SEEN
+    stack: list[Value | None] = [root]
+    push, pop, append = stack.append, stack.pop, order.append
     while stack:
         node = pop()
-        if node in expanded:
-            if node not in done:
-                finish(node)
-                append(node)
+        if node is None:
+            append(pop())  # type: ignore[arg-type]
             continue
-        expand(node)
+        if node.grad is seen:
+            continue
+        node.grad = seen
         push(node)
+        push(None)
         a, b = node._a, node._b
         if type(a) is tuple:
             for child in a:
-                if child._a is not None and child not in expanded:
+                if child._a is not None and child.grad is not seen:
                     push(child)
             if b is not None:
                 for child in b:
-                    if child._a is not None and child not in expanded:
+                    if child._a is not None and child.grad is not seen:
                         push(child)
             continue
-        if b is not None and type(b) is not float and b._a is not None and b not in expanded:
+        if type(b) is not float and b is not None and b._a is not None and b.grad is not seen:
             push(b)
-        if a._a is not None and a not in expanded:
+        if a._a is not None and a.grad is not seen:
             push(a)
     return order
+
+
+_SEEN = float("nan")  # this very object marks a node as seen; no gradient is ever it
 
 
 # -- the cyclic garbage collector -------------------------------------------------

@@ -1,8 +1,9 @@
 """Speed and memory of this engine against micrograd and plain Python floats.
 
 Each engine runs each workload in a process of its own; the parent prints
-the medians and the ratios, all measured in the same run. Run it with
-`nox -s bench`.
+the medians and the ratios, all measured in the same run. Times are the CPU
+time of the worker process, so that other work on the machine disturbs
+them less. Run it with `nox -s bench`.
 
 Workloads, on micrograd's demo (MLP 2-16-16-1 with ReLU, 100 two-moons
 points, hinge loss plus 1e-4 L2, weights from ``random.seed(1337)``):
@@ -205,10 +206,10 @@ def per_step(engine: str, step: Callable[[], None]) -> float:
     step()  # warm up, and leave a graph alive as a running loop does
     times = []
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(steps):
             step()
-        times.append((time.perf_counter() - start) / steps)
+        times.append((time.process_time() - start) / steps)
     return statistics.median(times)
 
 
@@ -268,9 +269,9 @@ def worker(engine: str, workload: str) -> dict[str, float]:
         chain().backward()  # warm up
         times = []
         for _ in range(REPEATS):
-            start = time.perf_counter()
+            start = time.process_time()
             chain().backward()
-            times.append(time.perf_counter() - start)
+            times.append(time.process_time() - start)
         return {"seconds": statistics.median(times)}
     if workload == "node-memory":
         tracemalloc.start()
