@@ -33,7 +33,7 @@ __all__ = [
     "trace",
 ]
 
-MAX_NODES = 200
+MAX_NODES = 1000
 """The most values `draw_dot` draws before it refuses: a larger graph is unreadable."""
 
 FONT = "DejaVu Sans"

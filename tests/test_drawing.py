@@ -99,7 +99,7 @@ def test_a_graph_too_large_is_refused_quickly() -> None:
     v = Value(0.0)
     for _ in range(100_000):
         v = v + 1.0
-    with pytest.raises(GraphTooLargeError, match="more than 200 values"):
+    with pytest.raises(GraphTooLargeError, match="more than 1000 values"):
         draw_dot(v)
 
 
