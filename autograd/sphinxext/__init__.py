@@ -47,6 +47,11 @@ DOCTEST_LANGUAGES = frozenset({"pycon", "python", "py", "python3", "default", ""
 SCRIPT_LANGUAGES = frozenset({"python", "py", "python3"})
 
 
+# A block with this class is a transcript checked elsewhere (the PyTorch page's
+# blocks, by `nox -s torch`); the build shows it without running it.
+TRANSCRIPT_CLASS = "torch-transcript"
+
+
 def _kind(node: nodes.Node) -> str | None:
     """How the page runner treats ``node``: a figure, a doctest, a script, or not at all."""
     if isinstance(node, FIGURE_NODES):
@@ -54,6 +59,8 @@ def _kind(node: nodes.Node) -> str | None:
     if isinstance(node, nodes.doctest_block):
         return "doctest"
     if isinstance(node, nodes.literal_block):
+        if TRANSCRIPT_CLASS in node.get("classes", []):
+            return None
         language = node.get("language", "")
         if language in DOCTEST_LANGUAGES and node.astext().lstrip().startswith(">>>"):
             return "doctest"
