@@ -46,10 +46,10 @@ def test_the_executor_skips_transcripts_and_runs_other_pycon_blocks() -> None:
     # Imported here: the torch session, which collects this module, has no Sphinx.
     from docutils import nodes
 
-    from autograd import sphinxext
+    from autograd.sphinxext import blocks
 
-    assert sphinxext.TRANSCRIPT_CLASS == TRANSCRIPT_CLASS
-    _kind = sphinxext._kind
+    assert blocks.TRANSCRIPT_CLASS == TRANSCRIPT_CLASS
+    _kind = blocks.kind_of
     marked = nodes.literal_block(">>> 1 + 1\n2", ">>> 1 + 1\n2", language="pycon")
     marked["classes"].append(TRANSCRIPT_CLASS)
     plain = nodes.literal_block(">>> 1 + 1\n2", ">>> 1 + 1\n2", language="pycon")
