@@ -392,8 +392,9 @@ class Value:
 
         The graph is ordered without recursion, so a chain of a million
         nodes is fine. The gradients of interior nodes are reset before each
-        call; the leaves accumulate, so call ``zero_grad()`` (or set
-        ``grad = 0.0``) between training steps.
+        call; the leaves accumulate, so set each leaf's ``grad = 0.0`` between
+        training steps (``zero_grad()`` of a :class:`~autograd.nn.Module` or of
+        :class:`~autograd.nn.SGD` does that for their parameters).
 
         >>> a = Value(3.0)
         >>> b = a + a

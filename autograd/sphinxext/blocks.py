@@ -16,7 +16,7 @@ from docutils import nodes
 from autograd.sphinxext.figures import FIGURE_NODES
 from autograd.sphinxext.inline import eval_result
 
-__all__ = ["CONSOLE_LANGUAGES", "RUN_CLASS", "Item", "kind_of", "page_items"]
+__all__ = ["CONSOLE_LANGUAGES", "RUN_CLASS", "TRANSCRIPT_CLASS", "Item", "kind_of", "page_items"]
 
 CONSOLE_LANGUAGES = frozenset({"pycon", "python-console"})
 """The languages of an interactive session; every such block runs as a doctest."""
@@ -26,6 +26,8 @@ PROMPT_LANGUAGES = SCRIPT_LANGUAGES | {"default", ""}
 """The languages whose blocks are a doctest when they start with ``>>>``."""
 RUN_CLASS = "autograd-run"
 """The class that asks for a ``{literalinclude}`` to run (``:class: autograd-run``)."""
+TRANSCRIPT_CLASS = "torch-transcript"
+"""The class of a block shown but not run: a transcript checked elsewhere (``nox -s torch``)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ def kind_of(node: nodes.Node) -> str | None:
     if isinstance(node, nodes.doctest_block):
         return "doctest"
     if not isinstance(node, nodes.literal_block):
+        return None
+    if TRANSCRIPT_CLASS in node["classes"]:
         return None
     language = node.get("language", "")
     if "source" in node:  # a {literalinclude} shows a file; it runs only when asked to
