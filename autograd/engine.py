@@ -494,7 +494,7 @@ class Constant(Value):
 
     @property
     def grad(self) -> float:
-        """Always 0.0: a constant receives no gradient."""
+        """A constant receives no gradient, so this is always 0.0."""
         return 0.0
 
     @grad.setter
@@ -1042,10 +1042,11 @@ def pause_gc() -> Iterator[None]:
     collector alone.
 
     >>> import gc
+    >>> collector_was_on = gc.isenabled()
     >>> with pause_gc():
     ...     gc.isenabled()
     False
-    >>> gc.isenabled()
+    >>> gc.isenabled() == collector_was_on
     True
     """
     was_enabled = gc.isenabled()
