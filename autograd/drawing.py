@@ -317,7 +317,6 @@ def _number(x: float) -> str:
     return f"{x:.4f}".rstrip("0").rstrip(".") or "0"
 
 
-Format = Literal["svg", "png", "dot"]
 _FORMATS: tuple[str, ...] = ("svg", "png", "dot", "gv")
 
 

@@ -31,7 +31,7 @@ MAX_DARK_LUMINANCE = 0.45
 VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
 SCHEMES = ("light", "dark")
 SCREENSHOTS = {
-    "index.html": None,
+    "index.html": "figure.value-graph",
     "lessons/04-backprop-by-hand.html": "figure.backward-steps",
     "lessons/10-training.html": "figure.live-plot",
 }
