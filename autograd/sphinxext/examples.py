@@ -146,6 +146,7 @@ class PageRunner:
         test.globs = self.namespace  # a DocTest copies the globals it is given
 
         def start(example: doctest.Example) -> None:
+            self._disarm()  # the last example's limit must not strike while reporting
             self._on_start(source, first_line + example.lineno)
             self._arm()
 

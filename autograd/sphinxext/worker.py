@@ -216,7 +216,9 @@ def _child(
 
         def send(*message: Any) -> None:
             data = pickle.dumps(message)
-            os.write(write_end, struct.pack("!I", len(data)) + data)
+            data = struct.pack("!I", len(data)) + data
+            while data:  # a pipe may take a long message in parts
+                data = data[os.write(write_end, data) :]
 
         read: set[str] = set()
         _prepare_process(read)
