@@ -37,14 +37,14 @@ from typing import Any
 from docutils import nodes
 
 from autograd.sphinxext.blocks import Item
-from autograd.sphinxext.examples import ExampleFailure, PageRunner
+from autograd.sphinxext.examples import WALL_FACTOR, ExampleFailure, PageRunner
 from autograd.sphinxext.figures import draw_figure
 from autograd.sphinxext.wasm_cache import warm_graphviz
 
 __all__ = ["Failure", "PageResult", "preload", "run_page"]
 
 GRACE = 5.0
-"""Seconds the build waits past the time limit before it stops a silent child."""
+"""Seconds the build waits past an example's wall-clock limit before it stops the child."""
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,8 @@ def run_page(
             Failure(
                 source,
                 line,
-                f"the example did not finish within {timeout:g} s and did not "
-                "respond to the time limit; its process was stopped",
+                f"the example did not finish within {timeout * WALL_FACTOR:g} s and did "
+                "not respond to its time limit; its process was stopped",
             )
         )
     elif outcome == "gone":
@@ -149,7 +149,7 @@ def _collect(
         if tag == "start":
             place = (message[1], message[2])
             if timeout:
-                deadline = time.monotonic() + timeout + GRACE
+                deadline = time.monotonic() + timeout * WALL_FACTOR + GRACE
         elif tag == "node":
             result.updates[message[1]] = message[2]
         elif tag == "failure":
