@@ -71,7 +71,7 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
     if not app.config.autograd_execute:
         _show_placeholders(item_node for item_node, _ in items)
         return
-    _preload_once()
+    _preload_once(modules=False)
     result = run_page(
         items,
         page,
@@ -113,14 +113,13 @@ def _show_placeholders(found: Iterable[nodes.Element]) -> None:
             node["description"] = "Figure not drawn: the examples were not run."
 
 
-_preloaded = False
+_preloaded: set[bool] = set()
 
 
-def _preload_once() -> None:
-    global _preloaded
-    if not _preloaded:
-        preload()
-        _preloaded = True
+def _preload_once(modules: bool) -> None:
+    if modules not in _preloaded:
+        preload(modules)
+        _preloaded.add(modules)
 
 
 def _timeout(app: Sphinx, docname: str) -> float:
@@ -155,7 +154,9 @@ def _start_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
     if not hasattr(env, "autograd_failed"):
         env.autograd_failed = set()  # type: ignore[attr-defined]
     if docnames and app.config.autograd_execute:
-        _preload_once()  # before parallel readers fork, so they share it
+        # Before parallel readers fork, so that they share it; one page alone
+        # imports only what it uses.
+        _preload_once(modules=len(docnames) > 1)
 
 
 def _outdated(

@@ -67,12 +67,14 @@ class PageResult:
     files: list[str] = field(default_factory=list)
 
 
-def preload() -> None:
-    """Import, once in the build process, what most pages use, so that no page pays for it.
+def preload(modules: bool = True) -> None:
+    """Prepare, once in the build process, what most pages use, so that no page pays for it.
 
-    A page then starts with these modules as freshly imported as any other.
+    That is Graphviz, NumPy (so that every page can seed its global random
+    generator the same way) and, with ``modules``, matplotlib. A page then
+    starts with these modules as freshly imported as any other.
     """
-    for name in ("numpy", "matplotlib.pyplot"):
+    for name in ("numpy", "matplotlib.pyplot") if modules else ("numpy",):
         with contextlib.suppress(ImportError):
             __import__(name)
     warm_graphviz()
