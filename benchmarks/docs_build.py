@@ -1,8 +1,8 @@
 """How long the site takes to build, against the same build that runs nothing.
 
 Run it with `nox -s bench-docs`. Three builds of ``docs/`` into a temporary
-folder, each timed as a whole ``sphinx-build`` process (wall clock, the
-median of a few runs):
+folder, with the options of `nox -s docs` (strict, ``-j auto``), each timed
+as a whole ``sphinx-build`` process (the median of a few runs):
 
 - full: a clean, strict build (``-E -W -n``) that runs every example;
 - no-exec: the same build with ``-D autograd_execute=0``, which runs nothing;
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STRICT = ["-c", "conf", "-b", "html", "-n", "-W", "--keep-going", "-q"]
+STRICT = ["-c", "conf", "-b", "html", "-n", "-W", "--keep-going", "-q", "-j", "auto"]
 EDITED = "lessons/03-value-and-forward-pass.md"
 
 

@@ -330,11 +330,13 @@ def test_code_block_options_do_not_shift_lines(tmp_path: Path) -> None:
 def test_an_included_file_is_reported_at_its_own_line(tmp_path: Path) -> None:
     pages = {
         "index.md": "# Page\n\n```{include} part.txt\n```\n\nAfter.\n",
-        "part.txt": "Included text.\n\n```pycon\n>>> 'part'\n'whole'\n```\n",
+        "part.txt": "Included text.\n\n```pycon\n>>> 'part'\n'whole'\n```\n\n"
+        "A value, {eval}`1 / 0`.\n",
     }
     result = build(tmp_path, pages)
     assert result.returncode != 0
     assert "part.txt:4: WARNING: example failed: 'part'" in result.stderr
+    assert "part.txt:8: WARNING: example failed: eval: cannot evaluate '1 / 0'" in result.stderr
 
 
 def test_literalinclude_runs_only_when_asked(tmp_path: Path) -> None:
