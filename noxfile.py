@@ -12,7 +12,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 BUILD = ROOT / "build"
-SPHINX_ARGS = ["-c", "conf", "-b", "html", "-n", "-W", "--keep-going", "-E", "-a"]
+SPHINX_ARGS = ["-c", "conf", "-b", "html", "-n", "-W", "--keep-going", "-E", "-a", "-j", "auto"]
 
 
 @nox.session

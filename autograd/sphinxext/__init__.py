@@ -14,7 +14,7 @@ nodes for the HTML visitors.
 
 Settings in ``conf.py``: ``autograd_execute`` (``False`` builds without
 running anything; figures show a placeholder) and ``autograd_timeout`` (the
-seconds one example may run, 30 by default; ``0`` for no limit). A page can
+seconds of CPU time one example may use, 30 by default; ``0`` for no limit). A page can
 raise its own limit with ``autograd-timeout: 120`` in its front matter.
 """
 
@@ -75,7 +75,7 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
     if not app.config.autograd_execute:
         _show_placeholders(item_node for item_node, _ in items)
         return
-    _preload_once()
+    _preload_once(modules=False)
     result = run_page(
         items,
         page,
@@ -117,14 +117,13 @@ def _show_placeholders(found: Iterable[nodes.Element]) -> None:
             node["description"] = "Figure not drawn: the examples were not run."
 
 
-_preloaded = False
+_preloaded: set[bool] = set()
 
 
-def _preload_once() -> None:
-    global _preloaded
-    if not _preloaded:
-        preload()
-        _preloaded = True
+def _preload_once(modules: bool) -> None:
+    if modules not in _preloaded:
+        preload(modules)
+        _preloaded.add(modules)
 
 
 def _timeout(app: Sphinx, docname: str) -> float:
@@ -159,7 +158,9 @@ def _start_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
     if not hasattr(env, "autograd_failed"):
         env.autograd_failed = set()  # type: ignore[attr-defined]
     if docnames and app.config.autograd_execute:
-        _preload_once()  # before parallel readers fork, so they share it
+        # Before parallel readers fork, so that they share it; one page alone
+        # imports only what it uses.
+        _preload_once(modules=len(docnames) > 1)
 
 
 def _outdated(

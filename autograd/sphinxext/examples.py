@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import Any, TextIO
 
-__all__ = ["ExampleFailure", "ExampleTimeout", "PageRunner"]
+__all__ = ["WALL_FACTOR", "ExampleFailure", "ExampleTimeout", "PageRunner"]
 
 OPTION_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+WALL_FACTOR = 10
+"""An example's time limit counts the CPU time it uses, so that a busy machine does
+not fail it; waiting (on a lock, a socket, a sleep) is bounded by this many times
+the limit in wall-clock time."""
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 
@@ -43,7 +47,7 @@ class ExampleFailure:
 
 
 class ExampleTimeout(BaseException):
-    """Raised inside an example that runs longer than its page allows.
+    """Raised inside an example that runs longer than its page allows (see `WALL_FACTOR`).
 
     A `BaseException`, so that an example's ``except Exception`` cannot hide it.
     """
@@ -99,7 +103,8 @@ def _format_exception(error_type: type[BaseException], error: BaseException) -> 
 class PageRunner:
     r"""The namespace of one page, and the examples run in it so far.
 
-    ``timeout`` (seconds) limits each example; ``on_start`` is told the file
+    ``timeout`` limits each example to that many seconds of CPU time (and
+    `WALL_FACTOR` times as many seconds in all); ``on_start`` is told the file
     and line of each example just before it runs.
 
     >>> runner = PageRunner("lesson.md")
@@ -146,6 +151,7 @@ class PageRunner:
         test.globs = self.namespace  # a DocTest copies the globals it is given
 
         def start(example: doctest.Example) -> None:
+            self._disarm()  # the last example's limit must not strike while reporting
             self._on_start(source, first_line + example.lineno)
             self._arm()
 
@@ -261,18 +267,25 @@ class PageRunner:
 
     def _arm(self) -> None:
         if self.timeout:
-            signal.signal(signal.SIGALRM, self._time_is_up)
-            signal.setitimer(signal.ITIMER_REAL, self.timeout)
+            for number in (signal.SIGPROF, signal.SIGALRM):
+                signal.signal(number, self._time_is_up)
+            signal.setitimer(signal.ITIMER_PROF, self.timeout)
+            signal.setitimer(signal.ITIMER_REAL, self.timeout * WALL_FACTOR)
 
     def _disarm(self) -> None:
         if self.timeout:
+            signal.setitimer(signal.ITIMER_PROF, 0)
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _time_is_up(self, signum: int, frame: FrameType | None) -> None:
+        assert self.timeout is not None
+        if signum == signal.SIGPROF:
+            what = f"computed for more than {self.timeout:g} s"
+        else:
+            what = f"did not finish within {self.timeout * WALL_FACTOR:g} s"
         raise ExampleTimeout(
-            f"the example did not finish within {self.timeout:g} s "
-            "(the limit is autograd_timeout in conf.py, or autograd-timeout "
-            "in the page's front matter)"
+            f"the example {what}, its time limit (raise it with autograd_timeout "
+            "in conf.py, or autograd-timeout in the page's front matter)"
         )
 
 

@@ -37,14 +37,14 @@ from typing import Any
 from docutils import nodes
 
 from autograd.sphinxext.blocks import Item
-from autograd.sphinxext.examples import ExampleFailure, PageRunner
+from autograd.sphinxext.examples import WALL_FACTOR, ExampleFailure, PageRunner
 from autograd.sphinxext.figures import draw_figure
 from autograd.sphinxext.wasm_cache import warm_graphviz
 
 __all__ = ["Failure", "PageResult", "preload", "run_page"]
 
 GRACE = 5.0
-"""Seconds the build waits past the time limit before it stops a silent child."""
+"""Seconds the build waits past an example's wall-clock limit before it stops the child."""
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,14 @@ class PageResult:
     files: list[str] = field(default_factory=list)
 
 
-def preload() -> None:
-    """Import, once in the build process, what most pages use, so that no page pays for it.
+def preload(modules: bool = True) -> None:
+    """Prepare, once in the build process, what most pages use, so that no page pays for it.
 
-    A page then starts with these modules as freshly imported as any other.
+    That is Graphviz, NumPy (so that every page can seed its global random
+    generator the same way) and, with ``modules``, matplotlib. A page then
+    starts with these modules as freshly imported as any other.
     """
-    for name in ("numpy", "matplotlib.pyplot"):
+    for name in ("numpy", "matplotlib.pyplot") if modules else ("numpy",):
         with contextlib.suppress(ImportError):
             __import__(name)
     warm_graphviz()
@@ -112,8 +114,8 @@ def run_page(
             Failure(
                 source,
                 line,
-                f"the example did not finish within {timeout:g} s and did not "
-                "respond to the time limit; its process was stopped",
+                f"the example did not finish within {timeout * WALL_FACTOR:g} s and did "
+                "not respond to its time limit; its process was stopped",
             )
         )
     elif outcome == "gone":
@@ -149,7 +151,7 @@ def _collect(
         if tag == "start":
             place = (message[1], message[2])
             if timeout:
-                deadline = time.monotonic() + timeout + GRACE
+                deadline = time.monotonic() + timeout * WALL_FACTOR + GRACE
         elif tag == "node":
             result.updates[message[1]] = message[2]
         elif tag == "failure":
@@ -216,7 +218,9 @@ def _child(
 
         def send(*message: Any) -> None:
             data = pickle.dumps(message)
-            os.write(write_end, struct.pack("!I", len(data)) + data)
+            data = struct.pack("!I", len(data)) + data
+            while data:  # a pipe may take a long message in parts
+                data = data[os.write(write_end, data) :]
 
         read: set[str] = set()
         _prepare_process(read)
