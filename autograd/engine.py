@@ -493,7 +493,7 @@ class Constant(Value):
 
     @property
     def grad(self) -> float:
-        """Always 0.0: a constant receives no gradient."""
+        """A constant receives no gradient, so this is always 0.0."""
         return 0.0
 
     @grad.setter
@@ -752,8 +752,7 @@ class _Unregistered(Value):
     def _backward(self) -> None:
         raise ValueError(
             f"no derivative rule for the operation {self._op!r} of {self._describe()}; "
-            f"register one with @register_operation({self._op!r}, children=...) or give "
-            "the node its own _backward function"
+            "build nodes with the operators and methods of Value"
         )
 
 
