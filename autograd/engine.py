@@ -166,10 +166,16 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """``self + other``; d/da = 1, d/db = 1."""
+        out = _new(_Add)  # inlined _node(): the hottest path of the engine
         if isinstance(other, Value):
-            return _node(_Add, self.data + other.data, self, other)
-        k = _operand(other, "+")
-        return _node(_Add, self.data + k, self, k)
+            out.data = self.data + other.data
+        else:
+            other = _operand(other, "+")
+            out.data = self.data + other
+        out.grad = 0.0
+        out._a = self
+        out._b = other
+        return out
 
     def __radd__(self, other: Number) -> Value:
         """``other + self``."""
@@ -177,10 +183,16 @@ class Value:
 
     def __sub__(self, other: Value | Number) -> Value:
         """``self - other``; d/da = 1, d/db = -1."""
+        out = _new(_Sub)
         if isinstance(other, Value):
-            return _node(_Sub, self.data - other.data, self, other)
-        k = _operand(other, "-")
-        return _node(_Sub, self.data - k, self, k)
+            out.data = self.data - other.data
+        else:
+            other = _operand(other, "-")
+            out.data = self.data - other
+        out.grad = 0.0
+        out._a = self
+        out._b = other
+        return out
 
     def __rsub__(self, other: Number) -> Value:
         """``other - self``."""
@@ -188,10 +200,16 @@ class Value:
 
     def __mul__(self, other: Value | Number) -> Value:
         """``self * other``; d/da = b, d/db = a."""
+        out = _new(_Mul)
         if isinstance(other, Value):
-            return _node(_Mul, self.data * other.data, self, other)
-        k = _operand(other, "*")
-        return _node(_Mul, self.data * k, self, k)
+            out.data = self.data * other.data
+        else:
+            other = _operand(other, "*")
+            out.data = self.data * other
+        out.grad = 0.0
+        out._a = self
+        out._b = other
+        return out
 
     def __rmul__(self, other: Number) -> Value:
         """``other * self``."""
