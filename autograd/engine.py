@@ -138,7 +138,9 @@ class Value:
         """The children that made this node, in operand order.
 
         A plain-number operand shows up as a `Constant`; a constant exponent
-        is part of the operation's name instead (``'**2'``).
+        is part of the operation's name instead (``'**2'``). A number on the
+        right is stored as a float, and each read of ``_prev`` wraps it in a
+        new `Constant`.
 
         >>> v = Value(3.0, label="v")
         >>> (v * 2)._prev
