@@ -138,7 +138,9 @@ class Value:
         """The children that made this node, in operand order.
 
         A plain-number operand shows up as a `Constant`; a constant exponent
-        is part of the operation's name instead (``'**2'``).
+        is part of the operation's name instead (``'**2'``). A number on the
+        right is stored as a float, and each read of ``_prev`` wraps it in a
+        new `Constant`.
 
         >>> v = Value(3.0, label="v")
         >>> (v * 2)._prev
@@ -166,10 +168,16 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """``self + other``; d/da = 1, d/db = 1."""
+        out = _new(_Add)  # inlined _node(): the hottest path of the engine
         if isinstance(other, Value):
-            return _node(_Add, self.data + other.data, self, other)
-        k = _operand(other, "+")
-        return _node(_Add, self.data + k, self, k)
+            out.data = self.data + other.data
+        else:
+            other = _operand(other, "+")
+            out.data = self.data + other
+        out.grad = 0.0
+        out._a = self
+        out._b = other
+        return out
 
     def __radd__(self, other: Number) -> Value:
         """``other + self``."""
@@ -177,10 +185,16 @@ class Value:
 
     def __sub__(self, other: Value | Number) -> Value:
         """``self - other``; d/da = 1, d/db = -1."""
+        out = _new(_Sub)
         if isinstance(other, Value):
-            return _node(_Sub, self.data - other.data, self, other)
-        k = _operand(other, "-")
-        return _node(_Sub, self.data - k, self, k)
+            out.data = self.data - other.data
+        else:
+            other = _operand(other, "-")
+            out.data = self.data - other
+        out.grad = 0.0
+        out._a = self
+        out._b = other
+        return out
 
     def __rsub__(self, other: Number) -> Value:
         """``other - self``."""
@@ -188,10 +202,16 @@ class Value:
 
     def __mul__(self, other: Value | Number) -> Value:
         """``self * other``; d/da = b, d/db = a."""
+        out = _new(_Mul)
         if isinstance(other, Value):
-            return _node(_Mul, self.data * other.data, self, other)
-        k = _operand(other, "*")
-        return _node(_Mul, self.data * k, self, k)
+            out.data = self.data * other.data
+        else:
+            other = _operand(other, "*")
+            out.data = self.data * other
+        out.grad = 0.0
+        out._a = self
+        out._b = other
+        return out
 
     def __rmul__(self, other: Number) -> Value:
         """``other * self``."""
@@ -753,8 +773,7 @@ class _Unregistered(Value):
     def _backward(self) -> None:
         raise ValueError(
             f"no derivative rule for the operation {self._op!r} of {self._describe()}; "
-            f"register one with @register_operation({self._op!r}, children=...) or give "
-            "the node its own _backward function"
+            "build nodes with the operators and methods of Value"
         )
 
 
