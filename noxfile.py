@@ -59,11 +59,17 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
+@nox.session(name="bench-docs", default=False)
+def bench_docs(session: nox.Session) -> None:
+    """Docs build times: full, without execution, and after editing one lesson, as ratios."""
+    session.install("-e", ".[docs]")
+    session.run("python", "benchmarks/docs_build.py", *session.posargs)
+
+
 @nox.session
 def docs(session: nox.Session) -> None:
     """A full, strict HTML build of the site into build/html."""
     session.install("-e", ".[docs]")
-    shutil.rmtree(BUILD / "doctrees", ignore_errors=True)
     session.run(
         "sphinx-build",
         *SPHINX_ARGS,

@@ -140,7 +140,9 @@ def _timeout(app: Sphinx, docname: str) -> float:
 
 def _project(app: Sphinx) -> Path:
     """The folder whose files a page may depend on: the one holding sources and conf.py."""
-    return Path(os.path.commonpath([Path(app.srcdir).resolve(), Path(app.confdir).resolve()]))
+    source = Path(app.srcdir).resolve()
+    common = Path(os.path.commonpath([source, Path(app.confdir).resolve()]))
+    return common if common != Path(common.anchor) else source
 
 
 def _slug(docname: str) -> str:

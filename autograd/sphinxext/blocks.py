@@ -19,11 +19,11 @@ from autograd.sphinxext.inline import eval_result
 __all__ = ["CONSOLE_LANGUAGES", "RUN_CLASS", "TRANSCRIPT_CLASS", "Item", "kind_of", "page_items"]
 
 CONSOLE_LANGUAGES = frozenset({"pycon", "python-console"})
-"""Languages of an interactive session: every such block runs as a doctest."""
+"""The languages of an interactive session; every such block runs as a doctest."""
 SCRIPT_LANGUAGES = frozenset({"python", "py", "python3"})
-"""Languages of a script: the block runs, and must print nothing."""
+"""The languages of a script; the block runs, and must print nothing."""
 PROMPT_LANGUAGES = SCRIPT_LANGUAGES | {"default", ""}
-"""Languages whose blocks are a doctest when they start with ``>>>``."""
+"""The languages whose blocks are a doctest when they start with ``>>>``."""
 RUN_CLASS = "autograd-run"
 """The class that asks for a ``{literalinclude}`` to run (``:class: autograd-run``)."""
 TRANSCRIPT_CLASS = "torch-transcript"
@@ -43,6 +43,8 @@ class Item:
 def kind_of(node: nodes.Node) -> str | None:
     """How the page runner treats ``node``: a figure, a doctest, a script, or not at all.
 
+    >>> from docutils import nodes
+    >>> from autograd.sphinxext.blocks import kind_of
     >>> kind_of(nodes.literal_block("# setup", "# setup", language="pycon"))
     'doctest'
     >>> kind_of(nodes.literal_block("x = 1", "x = 1", language="python"))
@@ -75,7 +77,19 @@ def kind_of(node: nodes.Node) -> str | None:
 
 
 def page_items(doctree: nodes.document, page: str) -> list[tuple[nodes.Element, Item]]:
-    """Every runnable node of ``doctree`` in document order, with its `Item`."""
+    r"""Every runnable node of ``doctree`` in document order, with its `Item`.
+
+    >>> from docutils import nodes
+    >>> from docutils.utils import new_document
+    >>> from docutils.frontend import get_default_settings
+    >>> from autograd.sphinxext.blocks import page_items
+    >>> document = new_document("page.md", get_default_settings())
+    >>> block = nodes.literal_block(">>> 1\n1", ">>> 1\n1", language="pycon")
+    >>> block.line = 3
+    >>> document += block
+    >>> [item for _, item in page_items(document, "page.md")]
+    [Item(kind='doctest', text='>>> 1\n1', source='page.md', line=4)]
+    """
     files: dict[str, list[str]] = {}
     found = []
     for node in doctree.findall(lambda node: kind_of(node) is not None):

@@ -56,6 +56,7 @@ def _lines_before(inliner: Inliner) -> int:
 def show_result(node: nodes.Element, text: str) -> None:
     """Store ``text`` as the node's result and make it the node's text.
 
+    >>> from autograd.sphinxext.inline import eval_result, show_result
     >>> node = eval_result("", "", expression="1 + 1")
     >>> show_result(node, "2")
     >>> node.astext(), node["result"]

@@ -39,6 +39,7 @@ from docutils import nodes
 from autograd.sphinxext.blocks import Item
 from autograd.sphinxext.examples import ExampleFailure, PageRunner
 from autograd.sphinxext.figures import draw_figure
+from autograd.sphinxext.wasm_cache import warm_graphviz
 
 __all__ = ["Failure", "PageResult", "preload", "run_page"]
 
@@ -74,10 +75,7 @@ def preload() -> None:
     for name in ("numpy", "matplotlib.pyplot"):
         with contextlib.suppress(ImportError):
             __import__(name)
-    from autograd.render import graphviz_backend, render_svg
-
-    if graphviz_backend() == "wasm":
-        render_svg("digraph { a }")  # compiles the WebAssembly module once
+    warm_graphviz()
 
 
 def run_page(
@@ -258,6 +256,8 @@ def _prepare_process(read: set[str]) -> None:
         sys.modules["numpy"].random.seed(0)
     warnings.resetwarnings()
     warnings.simplefilter("always")
+    # When an unclosed file is collected says nothing about the example that made it.
+    warnings.simplefilter("ignore", ResourceWarning)
 
     def note_open(event: str, args: tuple[Any, ...]) -> None:
         if event == "open" and isinstance(args[0], str | bytes | os.PathLike):
