@@ -27,7 +27,7 @@ PROMPT_LANGUAGES = SCRIPT_LANGUAGES | {"default", ""}
 RUN_CLASS = "autograd-run"
 """The class that asks for a ``{literalinclude}`` to run (``:class: autograd-run``)."""
 TRANSCRIPT_CLASS = "torch-transcript"
-"""The class of a block shown but not run: a transcript checked elsewhere (``nox -s torch``)."""
+"""Blocks with this class are shown and not run (transcripts checked by ``nox -s torch``)."""
 
 
 @dataclass(frozen=True)
