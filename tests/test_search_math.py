@@ -19,9 +19,7 @@ def to_text(tex: str) -> str:
         f"const {{ texToText }} = require({json.dumps(str(SCRIPT))});"
         f"process.stdout.write(texToText({json.dumps(tex)}));"
     )
-    return subprocess.run(
-        [NODE, "-e", program], capture_output=True, text=True, check=True
-    ).stdout
+    return subprocess.run([NODE, "-e", program], capture_output=True, text=True, check=True).stdout
 
 
 @pytest.mark.skipif(NODE is None, reason="Node.js runs the site's script outside a browser")
