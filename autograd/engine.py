@@ -773,7 +773,8 @@ class _Unregistered(Value):
     def _backward(self) -> None:
         raise ValueError(
             f"no derivative rule for the operation {self._op!r} of {self._describe()}; "
-            "build nodes with the operators and methods of Value"
+            f"register one with @register_operation({self._op!r}, children=...) "
+            "or give the node its own _backward function"
         )
 
 

@@ -117,7 +117,9 @@ def setup(app: Sphinx) -> None:
 html_theme = "furo"
 html_favicon = "favicon.svg"
 html_title = "autograd: back-propagation, run and drawn"
-html_static_path: list[str] = []
+html_static_path = ["static"]
+# Search snippets show formulas as text instead of their TeX source.
+html_js_files = ["search-math.js"]
 html_last_updated_fmt = None
 html_copy_source = False
 html_theme_options = {

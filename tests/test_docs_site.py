@@ -197,3 +197,16 @@ def test_the_api_page_documents_every_public_name(two_builds: tuple[Path, Path, 
     names = public_names()
     assert {"autograd.engine.Value.__radd__", "autograd.nn.MLP.__call__"} <= names
     assert sorted(names - documented) == []
+
+
+def test_every_exercise_is_a_collapsed_dropdown_on_the_built_page(
+    two_builds: tuple[Path, Path, str],
+) -> None:
+    first, _, _ = two_builds
+    for page in sorted((DOCS / "lessons").glob("*.md")):
+        written = len(re.findall(r"^````\{dropdown\}", page.read_text(), re.M))
+        html = (first / "lessons" / f"{page.stem}.html").read_text()
+        built = re.findall(r"<details class=\"[^\"]*sd-dropdown[^\"]*\"( open)?", html)
+        assert written >= 2, page.name
+        assert len(built) == written, page.name
+        assert not any(built), f"{page.name}: a solution is shown before it is asked for"

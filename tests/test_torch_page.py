@@ -78,10 +78,17 @@ def run_transcripts(blocks: list[tuple[int, str]]) -> list[str]:
 @pytest.mark.torch
 def test_every_transcript_prints_what_pytorch_prints() -> None:
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError:
         pytest.fail("PyTorch is not installed; this test runs in `nox -s torch`")
     blocks = transcripts(PAGE.read_text())
     assert blocks, "no transcript found on the page"
-    failures = run_transcripts(blocks)
+    # The page shows PyTorch as a reader starts it: 32-bit by default. Other
+    # tests in the same process may have changed the default.
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    try:
+        failures = run_transcripts(blocks)
+    finally:
+        torch.set_default_dtype(default)
     assert failures == [], "\n".join(failures)
