@@ -34,6 +34,7 @@ from sphinx.util import logging
 
 from autograd.sphinxext.blocks import page_items
 from autograd.sphinxext.figures import (
+    FIGURE_NODES,
     BackwardStepsDirective,
     LivePlotDirective,
     ValueGraphDirective,
@@ -112,7 +113,7 @@ def _show_placeholders(found: Iterable[nodes.Element]) -> None:
     for node in found:
         if isinstance(node, eval_result):
             show_result(node, node["expression"])
-        elif isinstance(node, value_graph | live_plot):
+        elif isinstance(node, FIGURE_NODES):
             node["svg"] = _PLACEHOLDER_SVG
             node["description"] = "Figure not drawn: the examples were not run."
 
@@ -121,7 +122,7 @@ _preloaded: set[bool] = set()
 
 
 def _preload_once(modules: bool) -> None:
-    if modules not in _preloaded:
+    if modules not in _preloaded and True not in _preloaded:
         preload(modules)
         _preloaded.add(modules)
 
