@@ -492,6 +492,9 @@ def test_a_page_can_raise_its_time_limit(tmp_path: Path) -> None:
     assert re.search(r"index.md:[67]: WARNING: example failed", result.stderr)
     result = build(tmp_path, {"index.md": "---\nautograd-timeout: 5\n---\n" + page}, conf=conf)
     assert result.returncode == 0, result.stderr
+    block = page.replace("```python\n", "```{code-block} python\n:class: autograd-timeout-5\n\n")
+    result = build(tmp_path, {"index.md": block}, conf=conf)
+    assert result.returncode == 0, result.stderr
 
 
 def test_a_silent_loop_in_c_code_is_stopped(tmp_path: Path) -> None:
