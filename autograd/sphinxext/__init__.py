@@ -15,7 +15,8 @@ nodes for the HTML visitors.
 Settings in ``conf.py``: ``autograd_execute`` (``False`` builds without
 running anything; figures show a placeholder) and ``autograd_timeout`` (the
 seconds of CPU time one example may use, 30 by default; ``0`` for no limit). A page can
-raise its own limit with ``autograd-timeout: 120`` in its front matter.
+raise its own limit with ``autograd-timeout: 120`` in its front matter, and
+a ``{code-block}`` with ``:class: autograd-timeout-120``.
 """
 
 from __future__ import annotations
