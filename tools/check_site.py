@@ -179,6 +179,13 @@ class QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A page closed while its images still load breaks the pipe: not a site problem.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 def check_search(page: Page, base: str) -> list[str]:
     page.goto(f"{base}/search.html?q=gradient", wait_until="load")
     page.wait_for_selector("#search-results li", timeout=15_000)
@@ -250,12 +257,11 @@ def main(site: Path, measure_only: bool = False) -> int:
         print(f"no HTML pages under {site}", file=sys.stderr)
         return 2
     out = site.parent / "screenshots"
-    out.mkdir(exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)  # only this run's screenshots
+    out.mkdir()
     failures: list[str] = []
     smallest: dict[str, dict[str, Any]] = {}
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site))
-    )
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     with sync_playwright() as playwright:
