@@ -70,6 +70,7 @@ def bench_docs(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """A full, strict HTML build of the site into build/html."""
     session.install("-e", ".[docs]")
+    shutil.rmtree(BUILD / "html", ignore_errors=True)  # no page left over from a renamed source
     session.run(
         "sphinx-build",
         *SPHINX_ARGS,

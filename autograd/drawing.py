@@ -203,8 +203,10 @@ def _compact(op: str, parts: list[tuple[str, int]]) -> tuple[str, int]:
 
 
 def _elided(op: str, count: int) -> str:
-    if op in ("sum", "dot"):
-        return f"{op} of {count}"
+    if op == "dot":  # the operation's own formula; its edges number the pairs
+        return "w·x + b" if count % 2 else "w·x"
+    if op == "sum":
+        return f"sum of {count}"
     if count == 2 and op in _PRECEDENCE:
         return f"… {op} …"
     return f"{op or '?'}(…)"
@@ -461,7 +463,8 @@ def draw_dot(
     """Draw ``root``'s graph: a record per value, a small node per operation.
 
     Each value shows its name, ``data`` and ``grad`` to four decimals; an
-    unlabelled value is named by its formula (``a*b``). A plain number of the
+    unlabelled value is named by its formula (``a*b``), and an unlabelled
+    leaf shows only its ``data`` and ``grad``. A plain number of the
     expression (a node whose ``_is_constant`` is true) is a small box with its
     value and no gradient. Leaves, the output and the operations have shapes
     of their own, and a gradient's colour and weight show its sign and size.
@@ -511,7 +514,9 @@ def draw_dot(
         children = walk.children[id(node)]
         kind = "output" if node is root else "interior" if children else "leaf"
         state = " active" if node is active else " written" if id(node) in written_ids else ""
-        fields = f"{_escape(name)} | data {node.data:.4f} | grad {node.grad:.4f}"
+        fields = f"data {node.data:.4f} | grad {node.grad:.4f}"
+        if kind != "leaf" or _label(node):  # an unlabelled leaf's name is its data again
+            fields = f"{_escape(name)} | {fields}"
         dot.node(
             f"n{index}",
             label=record.format(fields),

@@ -270,3 +270,65 @@ def test_the_readme_saving_example_writes_both_files(
     monkeypatch.chdir(tmp_path)
     exec(code[1], {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.png", "graph.svg"]
+
+
+def test_the_engine_draws_plain_numbers_as_constants() -> None:
+    n = Value(3.0, label="n")
+    y = 1 - 2 * n
+    y.label = "y"
+    y.backward()
+    source = draw_dot(y).source
+    constants = [line for line in source.splitlines() if "class=constant" in line]
+    assert len(constants) == 2 and not [line for line in constants if "grad" in line]
+    assert {line.split("label=")[1].split()[0] for line in constants} == {"1", "2"}
+    assert source.count("shape=record") == 3  # n, 2*n and y
+    assert 'label="2*n | data 6.0000 | grad -1.0000"' in source  # dy/d(2n) = -1
+    assert 'label="n | data 3.0000 | grad -2.0000"' in source  # dy/dn = -2
+    assert describe_graph(y) == "y = 1 - (2 * n), where n = 3; y = -5."
+
+
+def test_a_neuron_from_autograd_nn_reads_as_w_dot_x_plus_b() -> None:
+    from fontTools.ttLib import TTFont
+
+    from autograd.drawing import FONT_FILE, FONT_SIZE
+    from autograd.nn import Neuron
+
+    out = Neuron(3, "tanh", seed=0)([2.0, 3.0, -1.0])
+    out.backward()
+    source = draw_dot(out).source
+    records = [line for line in source.splitlines() if "shape=record" in line]
+    assert records[0].startswith('\tn0 [label="tanh(w·x + b) | data')
+    assert records[1].startswith('\tn1 [label="w·x + b | data')
+    # The unlabelled weights and bias show their data once, not again as a name.
+    assert [line.split('"')[1].split()[0] for line in records[2:]] == ["data"] * 4
+    assert 'label="Σ w·x + b"' in source
+    edge_labels = [
+        line.split("label=")[1].split()[0]
+        for line in source.splitlines()
+        if "->" in line and "label=" in line
+    ]
+    assert edge_labels == ["1", "1", "2", "2", "3", "3", "b"]
+    # Every text of the SVG fits inside its node's shape, measured in the shipped font.
+    font = TTFont(FONT_FILE)
+    cmap, metrics, units = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+    svg = draw_dot(out, graph_id="g").svg()
+    checked = 0
+    for node in re.findall(r'<g id="g_n\d+(?:_op)?" class="node[^"]*".*?</g>', svg, re.DOTALL):
+        ellipse = re.search(r'cx="([-\d.]+)" cy="[-\d.]+" rx="([\d.]+)"', node)
+        outline = re.search(r' (?:points|d)="([^"]+)"', node)  # a polygon, or a rounded box
+        if ellipse is not None:
+            left, right = (
+                float(ellipse[1]) - float(ellipse[2]),
+                float(ellipse[1]) + float(ellipse[2]),
+            )
+        else:
+            assert outline is not None
+            xs = [float(x) for x in re.findall(r"([-\d.]+),[-\d.]+", outline[1])]
+            left, right = min(xs), max(xs)
+        for x, text in re.findall(r'<text text-anchor="middle" x="([-\d.]+)"[^>]*>([^<]*)<', node):
+            text = text.replace("&#45;", "-").replace("&#160;", " ")
+            half = sum(metrics[cmap[ord(c)]][0] for c in text) / units * FONT_SIZE / 2
+            assert left <= float(x) - half and float(x) + half <= right, text
+            checked += 1
+    # Two named records of three fields, four unnamed ones of two, three numbers, two operations.
+    assert checked == 2 * 3 + 4 * 2 + 3 + 2

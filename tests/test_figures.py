@@ -72,4 +72,31 @@ def test_a_plot_is_kept_light_and_dark_with_text_as_text_and_a_useful_alt() -> N
     assert "<text" in node["svg"] and "DejaVu Sans" in node["svg"]
     assert "#131416" in node["svg_dark"] and "#131416" not in node["svg"]
     assert "tanh(x): x from -5 to 5 across, y from -1 to 1 up" in node["description"]
-    assert "lines: tanh" in node["description"]
+    # tanh(-5) = -0.99991, tanh(5) = 0.99991: where the line starts and ends.
+    assert "tanh goes from -0.9999 at x = -5 to 0.9999 at x = 5" in node["description"]
+
+
+def test_plot_alt_text_gives_each_line_its_key_values() -> None:
+    figure, axes = plt.subplots()
+    steps = [0, 1, 2, 3, 4]
+    axes.plot(steps, [2.0, 0.5, 0.25, 1.0, 1.5], label="loss")  # lowest at step 2
+    axes.plot(steps, [0.0, 0.0, 0.0, 0.0, 0.0], label="zero")  # flat: nothing to say
+    axes.axhline(1.0)  # a reference line, unlabelled
+    axes.scatter([0.0, 1.0, 2.0], [1.0, 1.0, 0.0], c=["red", "blue", "red"])
+    axes.set_xlabel("step")
+    node = live_plot(expression="figure", alt="", width="")
+    draw_figure(node, figure, "p_g4")
+    assert node["description"] == (
+        "Plot. step from 0 to 4 across, y from 0 to 2 up; "
+        "loss goes from 2 at step 0 to 1.5 at step 4, lowest 0.25 at step 2; 3 points in 2 colours."
+    )
+
+
+def test_a_diagram_without_axes_is_described_by_its_labels() -> None:
+    figure, axes = plt.subplots()
+    axes.axis("off")
+    axes.text(0.2, 0.5, "x1")
+    axes.text(0.8, 0.5, "tanh")
+    node = live_plot(expression="figure", alt="", width="")
+    draw_figure(node, figure, "p_g5")
+    assert node["description"] == "Plot. a diagram labelled x1, tanh."

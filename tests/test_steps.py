@@ -1,5 +1,7 @@
 """The backward pass one node at a time, checked against hand-derived gradients."""
 
+import pytest
+
 from autograd import Value
 from autograd.steps import backward_steps
 
@@ -92,3 +94,93 @@ def test_closure_rules_run_on_the_graph_whose_gradients_are_put_back() -> None:
     last = list(backward_steps(z))[-1]
     assert last.caption == "z passes its gradient 1 back through *: x gets 4, y gets 3."
     assert (x.grad, y.grad, z.grad) == (7.0, 0.0, 0.0)
+
+
+# -- the engine's own nodes: plain numbers as Constant, n-ary dot and sum --
+
+
+def drawn_constants(step) -> list[str]:
+    from autograd import draw_dot
+
+    lines = draw_dot(step.root).source.splitlines()
+    return [line for line in lines if "class=constant" in line]
+
+
+def test_plain_numbers_get_no_gradient_in_any_frame() -> None:
+    n = Value(3.0, label="n")
+    y = 1 - 2 * n
+    y.label = "y"
+    steps = list(backward_steps(y))
+    # y = 1 - 2n: dy/d(2n) = -1, dy/dn = -2; the numbers 1 and 2 get nothing.
+    assert [step.caption for step in steps] == [
+        "Before backward(): every gradient is 0.",
+        "backward() seeds y with gradient 1 (dy/dy = 1).",
+        "y passes its gradient 1 back through -: 2*n gets -1.",
+        "2*n passes its gradient -1 back through *: n gets -2.",
+    ]
+    for step in steps:
+        constants = drawn_constants(step)
+        assert len(constants) == 2 and not [line for line in constants if "grad" in line]
+        assert all(not getattr(node, "_is_constant", False) for node in step.written)
+    assert grads(steps[-1].root)["n"] == -2.0
+    assert n.grad == 0.0
+
+
+def test_tanh_from_exp_frames_match_the_derivative_of_tanh() -> None:
+    import math
+
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    u = (2 * n).exp()
+    u.label = "u"
+    o = (u - 1) / (u + 1)
+    o.label = "o"
+    steps = list(backward_steps(o))
+    assert all(len(drawn_constants(step)) == 3 for step in steps)  # the 2 and both 1s
+    # u is used twice: do/du = 1/(u+1) through u - 1 and -(u-1)/(u+1)^2 through u + 1.
+    e = math.exp(2 * 0.8813735870195432)
+    to_u = [s for s in steps if s.written and s.written[0].label == "u" and s.active is not None]
+    assert len(to_u) == 2
+    gains = sorted(float(s.caption.rsplit("u gets ", 1)[1].split(",")[0].rstrip(".")) for s in to_u)
+    assert gains == pytest.approx(sorted([1 / (e + 1), -(e - 1) / (e + 1) ** 2]), abs=1e-4)
+    # do/dn = 1 - tanh(n)^2 = 0.5, then the products pass the other factor.
+    final = grads(steps[-1].root)
+    assert final["n"] == pytest.approx(0.5)
+    expected = {"x1": -1.5, "w1": 1.0, "x2": 0.5, "w2": 0.0, "b": 0.5}
+    assert {k: final[k] for k in expected} == pytest.approx(expected)
+
+
+def test_a_neuron_dot_node_passes_to_every_weight_in_one_frame() -> None:
+    from autograd.nn import Neuron
+
+    neuron = Neuron(2, "tanh", seed=0)
+    for w, data, name in zip(neuron.w, (-3.0, 1.0), ("w1", "w2"), strict=True):
+        w.data, w.label = data, name
+    neuron.b.data, neuron.b.label = 6.8813735870195432, "b"
+    o = neuron([2.0, 0.0])
+    o.label = "o"
+    steps = list(backward_steps(o))
+    dot_step = steps[-1]
+    assert dot_step.active is not None and dot_step.active._op == "dot"
+    # d tanh/dn = 0.5; d(w1*x1 + w2*x2 + b)/dw_i = x_i, /db = 1; the inputs are numbers.
+    assert dot_step.caption == (
+        "w1*2 + w2*0 + b passes its gradient 0.5 back through dot: "
+        "w1 gets 1, w2 gets 0, b gets 0.5."
+    )
+    assert [node.label for node in dot_step.written] == ["w1", "w2", "b"]
+    assert len(drawn_constants(dot_step)) == 2
+    assert all(w.grad == 0.0 for w in neuron.parameters())
+
+
+def test_a_sum_with_a_repeated_term_and_a_number() -> None:
+    a, c = Value(2.0, label="a"), Value(5.0, label="c")
+    s = Value.sum([a, c, a, 4.0])
+    s.label = "s"
+    *_, last = backward_steps(s)
+    # ds/da = 2 (two terms), ds/dc = 1; the 4 is a constant.
+    assert last.caption == "s passes its gradient 1 back through sum: a gets 2, c gets 1."
+    assert grads(last.root) == {"s": 1.0, "a": 2.0, "c": 1.0}
+    assert len(drawn_constants(last)) == 1

@@ -8,7 +8,8 @@ label that spills out of its box, a plot that stays bright in dark mode,
 backward-steps controls that do not change the frame and its caption, a
 search that finds nothing, or a copy button that copies prompts or output.
 Prints the smallest rendered graph text of each page and saves screenshots of
-the landing page, lesson 4's backward steps and lesson 10's plots.
+the landing page, lesson 4's backward steps and lesson 13's plots.
+Exercise dropdowns are opened first, so the figures in them are checked too.
 
 Usage: python tools/check_site.py build/html [--measure-only]
 """
@@ -33,7 +34,7 @@ SCHEMES = ("light", "dark")
 SCREENSHOTS = {
     "index.html": "figure.value-graph",
     "lessons/04-backprop-by-hand.html": "figure.backward-steps",
-    "lessons/10-training.html": "figure.live-plot",
+    "lessons/13-training.html": "figure.live-plot",
 }
 CHROMIUM_FLAGS = [
     "--headless",
@@ -118,6 +119,9 @@ FIGURES_SCRIPT = """async (limits) => {
   return {problems, smallest: smallest === Infinity ? null : smallest};
 }"""
 
+# Exercise dropdowns (sphinx-design's <details>) open, so their figures are checked.
+OPEN_DROPDOWNS = "document.querySelectorAll('details').forEach((d) => { d.open = true; })"
+
 # The backward-steps figures: one frame shown, and next/previous and the arrow
 # keys change the frame and its caption.
 STEPS_SCRIPT = """async () => {
@@ -173,6 +177,13 @@ STEPS_SCRIPT = """async () => {
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A page closed while its images still load breaks the pipe: not a site problem.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def check_search(page: Page, base: str) -> list[str]:
@@ -246,12 +257,11 @@ def main(site: Path, measure_only: bool = False) -> int:
         print(f"no HTML pages under {site}", file=sys.stderr)
         return 2
     out = site.parent / "screenshots"
-    out.mkdir(exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)  # only this run's screenshots
+    out.mkdir()
     failures: list[str] = []
     smallest: dict[str, dict[str, Any]] = {}
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site))
-    )
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     with sync_playwright() as playwright:
@@ -272,9 +282,11 @@ def main(site: Path, measure_only: bool = False) -> int:
                     "maxDark": MAX_DARK_LUMINANCE,
                     "dark": scheme == "dark" and not measure_only,
                 }
+                page.evaluate(OPEN_DROPDOWNS)
                 result = page.evaluate(FIGURES_SCRIPT, limits)
+                smallest.setdefault(name, {})
                 if result["smallest"] is not None:
-                    smallest.setdefault(name, {})[label] = result["smallest"]
+                    smallest[name][label] = result["smallest"]
                 if not measure_only:
                     problems += result["problems"]
                     problems += page.evaluate(STEPS_SCRIPT)
@@ -296,9 +308,11 @@ def main(site: Path, measure_only: bool = False) -> int:
     labels = [f"{w}-{s}" for w in VIEWPORTS for s in SCHEMES]
     print(f"  {'page':44}" + "".join(f"{label:>15}" for label in labels))
     for name, sizes in sorted(smallest.items()):
-        cells = "".join(f"{sizes.get(label, float('nan')):>15.1f}" for label in labels)
+        cells = "".join(
+            f"{sizes[label]:>15.1f}" if label in sizes else f"{'no graph':>15}" for label in labels
+        )
         print(f"  {name:44}{cells}")
-    overall = min((min(s.values()) for s in smallest.values()), default=float("nan"))
+    overall = min((min(s.values()) for s in smallest.values() if s), default=float("nan"))
     print(f"  overall minimum: {overall:.1f} px")
     print(f"opened {len(pages)} pages at {len(labels)} sizes and schemes; screenshots in {out}")
     for failure in failures:

@@ -309,31 +309,77 @@ def _save_svg(figure: Any) -> str:
     return buffer.getvalue().decode()
 
 
+def _short(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _line_story(line: Any, xlabel: str, ylabel: str) -> str:
+    """A line's key values: where it starts and ends, and an extreme in between."""
+    import numpy as np
+
+    xs = np.asarray(line.get_xdata(), dtype=float)
+    ys = np.asarray(line.get_ydata(), dtype=float)
+    keep = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[keep], ys[keep]
+    if len(xs) < 2 or np.ptp(ys) == 0 or np.ptp(xs) == 0:
+        return ""
+    label = line.get_label()
+    name = label if label and not label.startswith("_") else ylabel
+    at = f"at {xlabel} " if xlabel.isalpha() and len(xlabel) > 2 else f"at {xlabel} = "
+    text = (
+        f"{name} goes from {_short(ys[0])} {at}{_short(xs[0])} "
+        f"to {_short(ys[-1])} {at}{_short(xs[-1])}"
+    )
+    for word, index in (("lowest", int(np.argmin(ys))), ("highest", int(np.argmax(ys)))):
+        if ys[index] not in (ys[0], ys[-1]):
+            text += f", {word} {_short(ys[index])} {at}{_short(xs[index])}"
+    return text
+
+
 def _plot_alt(figure: Any) -> str:
-    """What is plotted, over which ranges, with which lines: more than the title."""
+    """What is plotted: the axes' ranges, each line's key values, the points, a diagram's labels.
+
+    Derived from the figure's data, so it says more than the title and stays
+    true when the page's numbers change.
+    """
+    import numpy as np
+    from matplotlib.collections import PathCollection
+
     parts = []
     for axes in figure.get_axes():
-        if not axes.get_visible() or not axes.axison:
+        if not axes.get_visible():
             continue
         title = axes.get_title()
-        xlabel, ylabel = axes.get_xlabel(), axes.get_ylabel()
+        text = f"{title}: " if title else ""
+        if not axes.axison:
+            labels = [t.get_text() for t in axes.texts if t.get_text().strip()]
+            if labels:
+                parts.append(f"{text}a diagram labelled " + ", ".join(labels))
+            continue
+        xlabel, ylabel = axes.get_xlabel() or "x", axes.get_ylabel() or "y"
         x0, x1 = axes.get_xlim()
         y0, y1 = axes.get_ylim()
         box = axes.dataLim  # the data's extent, without the axes' margins
         if box.width > 0 and box.height > 0:
             x0, x1, y0, y1 = box.x0, box.x1, box.y0, box.y1
-        text = f"{title}: " if title else ""
-        text += f"{xlabel or 'x'} from {x0:.3g} to {x1:.3g} across, "
-        text += f"{ylabel or 'y'} from {y0:.3g} to {y1:.3g} up"
-        labels = [
-            line.get_label()
-            for line in axes.get_lines()
-            if line.get_label() and not line.get_label().startswith("_")
-        ]
-        if labels:
-            text += "; lines: " + ", ".join(labels)
-        if axes.collections:
-            text += f"; {sum(len(c.get_offsets()) for c in axes.collections)} points or cells"
+        text += f"{xlabel} from {x0:.3g} to {x1:.3g} across, "
+        text += f"{ylabel} from {y0:.3g} to {y1:.3g} up"
+        # Labelled lines, else the curves (a reference or tangent line has two points).
+        lines = [line for line in axes.get_lines() if not line.get_label().startswith("_")]
+        lines = lines or [line for line in axes.get_lines() if len(line.get_xdata()) > 2]
+        stories = [_line_story(line, xlabel, ylabel) for line in lines]
+        if [story for story in stories if story]:
+            text += "; " + "; ".join(story for story in stories if story)
+        for collection in axes.collections:
+            if not isinstance(collection, PathCollection):
+                continue
+            count = np.asarray(collection.get_offsets()).shape[0]
+            colours = {
+                tuple(face) for face in np.asarray(collection.get_facecolor()).reshape(-1, 4)
+            }
+            text += f"; {count} points"
+            if len(colours) > 1:
+                text += f" in {len(colours)} colours"
         parts.append(text)
     return "Plot. " + ". ".join(parts) + "." if parts else "Plot."
 
