@@ -1,0 +1,540 @@
+"""Each page as a Jupyter notebook and as a Python script, from the page the build ran.
+
+After a page's examples have run and its figures are drawn, the same walk that
+ran them (blocks classified by `autograd.sphinxext._kind`, in document order)
+is read once more into a list of *steps*: prose, a doctest, a script block, a
+figure. From those steps come
+
+- a notebook (``.ipynb``): prose as Markdown cells, each example's code as a
+  code cell with the output the page shows, each figure as the code that draws
+  it with the drawing (SVG) as its output;
+- a script (``.py``): the code of every example in order, expressions that
+  the page shows a value for wrapped in ``print``, so it runs with plain Python
+  and prints what the page shows;
+- the list of runnable steps that "Run in browser" uses (see
+  `autograd.sphinxext.browser`).
+
+The files are written next to the page's HTML (``lessons/03-x.ipynb`` beside
+``lessons/03-x.html``), and the page links them below its title.
+"""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import fnmatch
+import json
+import re
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import nbformat
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+__all__ = [
+    "DoctestStep",
+    "FigureStep",
+    "ProseStep",
+    "ScriptStep",
+    "Step",
+    "page_steps",
+    "script_source",
+    "setup",
+    "to_markdown",
+    "to_notebook",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ProseStep:
+    """Markdown text between two examples."""
+
+    markdown: str
+
+
+@dataclass
+class DoctestStep:
+    """A ``>>>`` block: its examples, with the output the page shows for each."""
+
+    examples: list[doctest.Example]
+    line: int
+
+    @property
+    def code(self) -> str:
+        """The block's code without prompts, as a reader would type it."""
+        return "".join(example.source for example in self.examples)
+
+
+@dataclass
+class ScriptStep:
+    """A ``python`` block: code that runs and prints nothing."""
+
+    code: str
+    line: int
+
+
+@dataclass
+class FigureStep:
+    """A ``value-graph`` or ``live-plot`` figure, drawn at this point of the page."""
+
+    kind: str  # "value-graph" or "live-plot"
+    expression: str
+    svg: str
+    caption: str
+    figure_id: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+Step = ProseStep | DoctestStep | ScriptStep | FigureStep
+
+
+# --- The walk --------------------------------------------------------------------------
+
+
+def page_steps(doctree: nodes.document, docname: str) -> list[Step]:
+    """The steps of a page whose examples have run, in document order."""
+    walk = _Walk(docname)
+    walk.block(doctree, level=0)
+    walk.flush()
+    return walk.steps
+
+
+class _Walk:
+    def __init__(self, docname: str) -> None:
+        from autograd.sphinxext import _slug
+
+        self.slug = _slug(docname)
+        self.steps: list[Step] = []
+        self.prose: list[str] = []
+        self.figures = 0
+
+    def flush(self) -> None:
+        text = "\n\n".join(part for part in self.prose if part.strip()).strip()
+        if text:
+            self.steps.append(ProseStep(text))
+        self.prose = []
+
+    def add(self, step: Step) -> None:
+        self.flush()
+        self.steps.append(step)
+
+    def block(self, node: nodes.Node, level: int) -> None:
+        """Walk one block-level node; prose goes to ``self.prose``, examples to steps."""
+        from autograd.sphinxext import _first_line, _kind
+
+        kind = _kind(node)
+        if kind == "doctest":
+            assert isinstance(node, nodes.Element)
+            parser = doctest.DocTestParser()
+            examples = parser.get_examples(node.astext())
+            node["classes"].append("autograd-step")
+            self.add(DoctestStep(examples, _first_line(node)))
+            return
+        if kind == "script":
+            assert isinstance(node, nodes.Element)
+            node["classes"].append("autograd-step")
+            self.add(ScriptStep(node.astext().rstrip("\n") + "\n", _first_line(node)))
+            return
+        if isinstance(node, nodes.figure) and any(
+            _kind(child) == "figure" for child in node.children
+        ):
+            self.figure(node)
+            return
+        if isinstance(node, nodes.document):
+            for child in node.children:
+                self.block(child, level)
+        elif isinstance(node, nodes.section):
+            for child in node.children:
+                self.block(child, level + 1)
+        elif isinstance(node, nodes.title):
+            self.prose.append("#" * max(level, 1) + " " + inline(node))
+        elif isinstance(node, nodes.paragraph | nodes.rubric):
+            self.prose.append(inline(node))
+        elif isinstance(node, nodes.math_block):
+            self.prose.append("$$\n" + node.astext().strip() + "\n$$")
+        elif isinstance(node, nodes.literal_block):
+            language = node.get("language", "") or ""
+            self.prose.append(f"```{language}\n{node.astext().rstrip()}\n```")
+        elif isinstance(node, nodes.bullet_list | nodes.enumerated_list):
+            self.items(node, level)
+        elif isinstance(node, nodes.definition_list):
+            for item in node.findall(nodes.definition_list_item):
+                term = next(item.findall(nodes.term), None)
+                definition = next(item.findall(nodes.definition), None)
+                text = _nested(definition, level, self) if definition is not None else ""
+                self.prose.append(f"**{inline(term) if term else ''}**: {text}")
+        elif isinstance(node, nodes.Admonition | nodes.block_quote):
+            title = next(iter(node.findall(nodes.title)), None)
+            name = inline(title) if title else node.tagname.replace("_", " ").capitalize()
+            body = _nested(node, level, self, skip_title=True)
+            quoted = "\n".join("> " + line if line else ">" for line in body.splitlines())
+            header = "" if isinstance(node, nodes.block_quote) else f"> **{name}**\n>\n"
+            self.prose.append(header + quoted)
+        elif isinstance(
+            node,
+            nodes.target
+            | nodes.comment
+            | nodes.raw
+            | nodes.substitution_definition
+            | nodes.system_message
+            | nodes.Invisible,
+        ):
+            pass
+        elif isinstance(node, nodes.Element) and any(
+            isinstance(child, nodes.Body | nodes.Structural) for child in node.children
+        ):
+            for child in node.children:  # a container, compound, table cell...
+                self.block(child, level)
+        elif isinstance(node, nodes.Element) and node.astext().strip():
+            self.prose.append(node.astext().strip())
+
+    def items(self, node: nodes.Element, level: int) -> None:
+        numbered = isinstance(node, nodes.enumerated_list)
+        lines = []
+        for number, item in enumerate(node.children, start=1):
+            text = _nested(item, level, self)
+            marker = f"{number}. " if numbered else "- "
+            indent = " " * len(marker)
+            body = text.replace("\n", "\n" + indent)
+            lines.append(marker + body)
+        self.prose.append("\n".join(lines))
+
+    def figure(self, node: nodes.figure) -> None:
+        from autograd.sphinxext import _kind
+
+        self.figures += 1
+        node["classes"].append("autograd-step")
+        drawing = next(child for child in node.children if _kind(child) == "figure")
+        assert isinstance(drawing, nodes.Element)
+        caption = next(iter(node.findall(nodes.caption)), None)
+        kind = drawing.tagname.replace("_", "-")
+        options = {}
+        if kind == "value-graph":
+            options = {"rankdir": drawing["rankdir"], "max_nodes": drawing["max_nodes"]}
+        self.add(
+            FigureStep(
+                kind=kind,
+                expression=drawing["expression"],
+                svg=drawing.get("svg", ""),
+                caption=inline(caption) if caption is not None else "",
+                figure_id=f"{self.slug}_g{self.figures}",
+                options=options,
+            )
+        )
+
+
+def _nested(node: nodes.Element, level: int, parent: _Walk, skip_title: bool = False) -> str:
+    """The Markdown of a node's children (a list item, an admonition's body)."""
+    inner = _Walk.__new__(_Walk)
+    inner.slug, inner.steps, inner.prose, inner.figures = parent.slug, [], [], parent.figures
+    for child in node.children:
+        if skip_title and isinstance(child, nodes.title):
+            continue
+        inner.block(child, level)
+    inner.flush()
+    parent.figures = inner.figures
+    # Examples nested in a list or an admonition keep their place as steps of the page.
+    texts = []
+    for step in inner.steps:
+        if isinstance(step, ProseStep):
+            texts.append(step.markdown)
+        else:
+            parent.add(step)
+    return "\n\n".join(texts)
+
+
+def inline(node: nodes.Node) -> str:
+    """The Markdown of a node's inline content (emphasis, code, math, links)."""
+    if isinstance(node, nodes.Text):
+        return str(node)
+    assert isinstance(node, nodes.Element)
+    inner = "".join(inline(child) for child in node.children)
+    if isinstance(node, nodes.literal):
+        text = node.astext()
+        fence = "``" if "`" in text else "`"
+        return f"{fence}{text}{fence}"
+    if isinstance(node, nodes.math):
+        return f"${node.astext()}$"
+    if isinstance(node, nodes.strong):
+        return f"**{inner}**"
+    if isinstance(node, nodes.emphasis):
+        return f"*{inner}*"
+    if isinstance(node, nodes.reference):
+        uri = node.get("refuri", "")
+        # Links into the site would break in a notebook; links out of it keep working.
+        if uri.startswith(("http://", "https://")):
+            return f"[{inner}]({uri})"
+        return inner
+    if isinstance(node, nodes.footnote_reference):
+        return f"[{node.astext()}]"
+    if isinstance(node, nodes.image):
+        return ""
+    return inner
+
+
+def to_markdown(doctree: nodes.document, docname: str) -> str:
+    """The prose of a page as Markdown, without its examples.
+
+    >>> from docutils.core import publish_doctree
+    >>> to_markdown(publish_doctree("Title\\n=====\\n\\nSome *text*."), "page")
+    '# Title\\n\\nSome *text*.'
+    """
+    return "\n\n".join(
+        step.markdown for step in page_steps(doctree, docname) if isinstance(step, ProseStep)
+    )
+
+
+# --- Notebooks ---------------------------------------------------------------------
+
+
+def _cells_of_doctest(step: DoctestStep) -> list[list[doctest.Example]]:
+    """Split a doctest block after each example that shows output: one cell each."""
+    groups: list[list[doctest.Example]] = [[]]
+    for example in step.examples:
+        groups[-1].append(example)
+        if example.want or example.exc_msg is not None:
+            groups.append([])
+    return [group for group in groups if group]
+
+
+def _is_expression(source: str) -> bool:
+    """Is ``source`` one expression whose value (not a print) the page shows?"""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        return False
+    value = tree.body[0].value
+    return not (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "print"
+    )
+
+
+def _doctest_outputs(example: doctest.Example, count: int) -> list[Any]:
+    from nbformat.v4 import new_output
+
+    if example.exc_msg is not None:
+        name, _, message = example.exc_msg.strip().partition(":")
+        return [
+            new_output(
+                "error",
+                ename=name.strip(),
+                evalue=message.strip(),
+                traceback=example.want.rstrip("\n").splitlines(),
+            )
+        ]
+    if not example.want:
+        return []
+    text = example.want
+    if _is_expression(example.source):
+        return [
+            new_output(
+                "execute_result",
+                data={"text/plain": text.rstrip("\n")},
+                execution_count=count,
+            )
+        ]
+    return [new_output("stream", name="stdout", text=text)]
+
+
+def to_notebook(steps: list[Step], title: str) -> nbformat.NotebookNode:
+    """A notebook of the steps, with the outputs the build produced; it is validated."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    cells: list[Any] = []
+    count = 0
+
+    def code_cell(source: str, outputs: list[Any], tags: list[str] | None = None) -> None:
+        nonlocal count
+        count += 1
+        for output in outputs:
+            if output.get("output_type") == "execute_result":
+                output["execution_count"] = count
+        cell = new_code_cell(source.rstrip("\n"), outputs=outputs, execution_count=count)
+        if tags:
+            cell.metadata["tags"] = tags
+        cells.append(cell)
+
+    for step in steps:
+        if isinstance(step, ProseStep):
+            cells.append(new_markdown_cell(step.markdown))
+        elif isinstance(step, ScriptStep):
+            code_cell(step.code, [])
+        elif isinstance(step, DoctestStep):
+            for group in _cells_of_doctest(step):
+                last = group[-1]
+                # "raises-exception": notebook runners go on past a cell that must fail.
+                tags = ["raises-exception"] if last.exc_msg is not None else None
+                source = "".join(example.source for example in group)
+                code_cell(source, _doctest_outputs(last, count + 1), tags)
+        elif step.kind == "value-graph":
+            rankdir = step.options.get("rankdir", "LR")
+            code = f'from autograd import draw_dot\n\ndraw_dot({step.expression}, rankdir="{rankdir}")'
+            output = new_output(
+                "display_data", data={"image/svg+xml": step.svg, "text/plain": "<graph>"}
+            )
+            code_cell(code, [output])
+            if step.caption:
+                cells.append(new_markdown_cell(f"*{step.caption}*"))
+        else:
+            output = new_output(
+                "display_data", data={"image/svg+xml": step.svg, "text/plain": "<figure>"}
+            )
+            code_cell(step.expression, [output])
+            if step.caption:
+                cells.append(new_markdown_cell(f"*{step.caption}*"))
+    for number, cell in enumerate(cells, start=1):
+        cell["id"] = f"cell-{number}"  # fixed ids: the same page gives the same bytes
+    notebook = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+            "title": title,
+        },
+    )
+    nbformat.validate(notebook)
+    return notebook
+
+
+# --- Scripts -------------------------------------------------------------------------
+
+
+_PLAIN_NUMBER = re.compile(r"-?(\d[\d_]*\.?\d*(e[-+]?\d+)?|inf|nan)|True|False")
+
+
+def _print_statement(example: doctest.Example) -> str:
+    """An example as a statement that prints what the page shows for it."""
+    source = example.source.rstrip("\n")
+    if example.exc_msg is not None:
+        body = "\n".join("    " + line for line in source.splitlines())
+        return (
+            f"try:\n{body}\nexcept Exception as error:  # the page shows this error\n"
+            '    print(*traceback.format_exception_only(error), end="")'
+        )
+    if example.want and _is_expression(source):
+        tree = ast.parse(source)
+        expression = ast.get_source_segment(source, tree.body[0]) or source
+        if isinstance(tree.body[0].value, ast.Tuple) and not expression.startswith("("):
+            expression = f"({expression})"
+        # print() shows str(); the page shows repr(), the same only for plain numbers.
+        if not _PLAIN_NUMBER.fullmatch(example.want.strip()):
+            expression = f"repr({expression})"
+        return f"print({expression})"
+    return source
+
+
+def _comment(text: str) -> str:
+    return "\n".join(f"# {line}".rstrip() for line in text.splitlines())
+
+
+def script_source(steps: list[Step], source_name: str) -> str:
+    r"""A Python script of the steps that prints what the page shows.
+
+    >>> print(script_source([ProseStep("Hello.")], "page.md"))
+    # The examples of page.md, as a script: run it with Python.
+    <BLANKLINE>
+    # Hello.
+    <BLANKLINE>
+    """
+    parts = [f"# The examples of {source_name}, as a script: run it with Python."]
+    needs_traceback = False
+    for step in steps:
+        if isinstance(step, ProseStep):
+            parts.append(_comment(step.markdown))
+        elif isinstance(step, ScriptStep):
+            parts.append(step.code.rstrip("\n"))
+        elif isinstance(step, DoctestStep):
+            needs_traceback |= any(example.exc_msg is not None for example in step.examples)
+            parts.append("\n".join(_print_statement(example) for example in step.examples))
+        else:
+            what = "graph" if step.kind == "value-graph" else "plot"
+            caption = f": {step.caption}" if step.caption else ""
+            parts.append(
+                _comment(f"Figure ({what} of `{step.expression}`){caption}")
+                + "\n# (see the page, or the notebook, for the drawing)"
+            )
+    if needs_traceback:
+        parts.insert(1, "import traceback")
+    return "\n\n".join(parts) + "\n"
+
+
+# --- Sphinx ------------------------------------------------------------------------
+
+
+def _wanted(app: Sphinx, docname: str) -> bool:
+    patterns: list[str] = app.config.autograd_notebook_pages
+    return any(fnmatch.fnmatchcase(docname, pattern) for pattern in patterns)
+
+
+def write_downloads(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Write the page's notebook and script beside its HTML, and link them from the page."""
+    if app.builder.format != "html" or not _wanted(app, docname):
+        return
+    steps = page_steps(doctree, docname)
+    if not any(isinstance(step, DoctestStep | ScriptStep) for step in steps):
+        return
+    title_node = next(iter(doctree.findall(nodes.title)), None)
+    title = title_node.astext() if title_node is not None else docname
+    target = Path(app.outdir) / docname
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stem = PurePosixPath(docname).name
+    source_name = Path(app.env.doc2path(docname)).name
+    notebook = to_notebook(steps, title)
+    target.with_suffix(".ipynb").write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
+    target.with_suffix(".py").write_text(
+        script_source(steps, source_name), encoding="utf-8"
+    )
+    html = (
+        '<div class="autograd-downloads">'
+        f'<a class="autograd-download" href="{escape(stem)}.ipynb" download>'
+        "Notebook (.ipynb)</a>"
+        f'<a class="autograd-download" href="{escape(stem)}.py" download>Script (.py)</a>'
+    )
+    from autograd.sphinxext import browser
+
+    if browser.enabled(app):
+        html += browser.controls_html(app, docname, steps)
+    html += "</div>\n"
+    bar = nodes.raw("", html, format="html")
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is not None and section.children and isinstance(section[0], nodes.title):
+        section.insert(1, bar)
+    else:
+        doctree.insert(0, bar)
+
+
+def steps_json(steps: list[Step]) -> str:
+    """The runnable steps, as the JSON that "Run in browser" reads from the page."""
+    items: list[dict[str, Any]] = []
+    for step in steps:
+        if isinstance(step, DoctestStep):
+            items.append({"kind": "doctest", "code": step.code})
+        elif isinstance(step, ScriptStep):
+            items.append({"kind": "script", "code": step.code})
+        elif isinstance(step, FigureStep):
+            items.append(
+                {
+                    "kind": step.kind,
+                    "expression": step.expression,
+                    "figure_id": step.figure_id,
+                    **step.options,
+                }
+            )
+    # "</" cannot end the <script> element that holds this text.
+    return json.dumps(items, sort_keys=True).replace("</", "<\\/")
+
+
+def setup(app: Sphinx) -> None:
+    """Write a notebook and a script for each page with examples."""
+    app.add_config_value("autograd_notebook_pages", ["*"], "html", types=[list])
+    app.connect("doctree-resolved", write_downloads)
