@@ -167,7 +167,7 @@ class _Walk:
             for item in node.findall(nodes.definition_list_item):
                 term = next(item.findall(nodes.term), None)
                 definition = next(item.findall(nodes.definition), None)
-                text = _nested(definition, level, self) if definition is not None else ""
+                text = _nested(definition, level, self) if definition else ""
                 self.prose.append(f"**{inline(term) if term else ''}**: {text}")
         elif isinstance(node, nodes.Admonition | nodes.block_quote):
             title = next(iter(node.findall(nodes.title)), None)
@@ -198,6 +198,7 @@ class _Walk:
         numbered = isinstance(node, nodes.enumerated_list)
         lines = []
         for number, item in enumerate(node.children, start=1):
+            assert isinstance(item, nodes.Element)
             text = _nested(item, level, self)
             marker = f"{number}. " if numbered else "- "
             indent = " " * len(marker)
@@ -319,54 +320,78 @@ def _is_expression(source: str) -> bool:
     )
 
 
-def _doctest_outputs(example: doctest.Example, count: int) -> list[Any]:
-    from nbformat.v4 import new_output
+Json = dict[str, Any]
 
+
+def _lines(text: str) -> list[str]:
+    """Text as the notebook format stores it: a list of lines that keep their newlines."""
+    return text.splitlines(keepends=True)
+
+
+def _doctest_outputs(example: doctest.Example, count: int) -> list[Json]:
     if example.exc_msg is not None:
         name, _, message = example.exc_msg.strip().partition(":")
         return [
-            new_output(
-                "error",
-                ename=name.strip(),
-                evalue=message.strip(),
-                traceback=example.want.rstrip("\n").splitlines(),
-            )
+            {
+                "output_type": "error",
+                "ename": name.strip(),
+                "evalue": message.strip(),
+                "traceback": example.want.rstrip("\n").splitlines(),
+            }
         ]
     if not example.want:
         return []
-    text = example.want
     if _is_expression(example.source):
         return [
-            new_output(
-                "execute_result",
-                data={"text/plain": text.rstrip("\n")},
-                execution_count=count,
-            )
+            {
+                "output_type": "execute_result",
+                "data": {"text/plain": _lines(example.want.rstrip("\n"))},
+                "metadata": {},
+                "execution_count": count,
+            }
         ]
-    return [new_output("stream", name="stdout", text=text)]
+    return [{"output_type": "stream", "name": "stdout", "text": _lines(example.want)}]
 
 
-def to_notebook(steps: list[Step], title: str) -> nbformat.NotebookNode:
-    """A notebook of the steps, with the outputs the build produced; it is validated."""
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+def _drawing(svg: str, text: str) -> Json:
+    return {
+        "output_type": "display_data",
+        "data": {"image/svg+xml": _lines(svg), "text/plain": [text]},
+        "metadata": {},
+    }
 
-    cells: list[Any] = []
+
+def to_notebook(steps: list[Step], title: str) -> Json:
+    """A notebook (nbformat 4.5, as JSON data) of the steps, with the outputs the build produced.
+
+    It is checked against the notebook schema with `nbformat.validate`.
+
+    >>> notebook = to_notebook([ProseStep("# Title"), ScriptStep("x = 1\\n", line=3)], "Title")
+    >>> [cell["cell_type"] for cell in notebook["cells"]]
+    ['markdown', 'code']
+    """
+    cells: list[Json] = []
     count = 0
 
-    def code_cell(source: str, outputs: list[Any], tags: list[str] | None = None) -> None:
+    def markdown_cell(text: str) -> None:
+        cells.append({"cell_type": "markdown", "metadata": {}, "source": _lines(text)})
+
+    def code_cell(source: str, outputs: list[Json], tags: list[str] | None = None) -> None:
         nonlocal count
         count += 1
-        for output in outputs:
-            if output.get("output_type") == "execute_result":
-                output["execution_count"] = count
-        cell = new_code_cell(source.rstrip("\n"), outputs=outputs, execution_count=count)
-        if tags:
-            cell.metadata["tags"] = tags
-        cells.append(cell)
+        cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": count,
+                "metadata": {"tags": tags} if tags else {},
+                "outputs": outputs,
+                "source": _lines(source.rstrip("\n")),
+            }
+        )
 
     for step in steps:
         if isinstance(step, ProseStep):
-            cells.append(new_markdown_cell(step.markdown))
+            markdown_cell(step.markdown)
         elif isinstance(step, ScriptStep):
             code_cell(step.code, [])
         elif isinstance(step, DoctestStep):
@@ -376,32 +401,30 @@ def to_notebook(steps: list[Step], title: str) -> nbformat.NotebookNode:
                 tags = ["raises-exception"] if last.exc_msg is not None else None
                 source = "".join(example.source for example in group)
                 code_cell(source, _doctest_outputs(last, count + 1), tags)
-        elif step.kind == "value-graph":
-            rankdir = step.options.get("rankdir", "LR")
-            code = f'from autograd import draw_dot\n\ndraw_dot({step.expression}, rankdir="{rankdir}")'
-            output = new_output(
-                "display_data", data={"image/svg+xml": step.svg, "text/plain": "<graph>"}
-            )
-            code_cell(code, [output])
-            if step.caption:
-                cells.append(new_markdown_cell(f"*{step.caption}*"))
         else:
-            output = new_output(
-                "display_data", data={"image/svg+xml": step.svg, "text/plain": "<figure>"}
-            )
-            code_cell(step.expression, [output])
+            if step.kind == "value-graph":
+                rankdir = step.options.get("rankdir", "LR")
+                code = (
+                    "from autograd import draw_dot\n\n"
+                    f'draw_dot({step.expression}, rankdir="{rankdir}")'
+                )
+                code_cell(code, [_drawing(step.svg, "<graph>")])
+            else:
+                code_cell(step.expression, [_drawing(step.svg, "<figure>")])
             if step.caption:
-                cells.append(new_markdown_cell(f"*{step.caption}*"))
+                markdown_cell(f"*{step.caption}*")
     for number, cell in enumerate(cells, start=1):
         cell["id"] = f"cell-{number}"  # fixed ids: the same page gives the same bytes
-    notebook = new_notebook(
-        cells=cells,
-        metadata={
+    notebook: Json = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
             "language_info": {"name": "python"},
             "title": title,
         },
-    )
+        "cells": cells,
+    }
     nbformat.validate(notebook)
     return notebook
 
@@ -422,9 +445,10 @@ def _print_statement(example: doctest.Example) -> str:
             '    print(*traceback.format_exception_only(error), end="")'
         )
     if example.want and _is_expression(source):
-        tree = ast.parse(source)
-        expression = ast.get_source_segment(source, tree.body[0]) or source
-        if isinstance(tree.body[0].value, ast.Tuple) and not expression.startswith("("):
+        statement = ast.parse(source).body[0]
+        assert isinstance(statement, ast.Expr)  # _is_expression checked it
+        expression = ast.get_source_segment(source, statement) or source
+        if isinstance(statement.value, ast.Tuple) and not expression.startswith("("):
             expression = f"({expression})"
         # print() shows str(); the page shows repr(), the same only for plain numbers.
         if not _PLAIN_NUMBER.fullmatch(example.want.strip()):
@@ -490,10 +514,9 @@ def write_downloads(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     stem = PurePosixPath(docname).name
     source_name = Path(app.env.doc2path(docname)).name
     notebook = to_notebook(steps, title)
-    target.with_suffix(".ipynb").write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
-    target.with_suffix(".py").write_text(
-        script_source(steps, source_name), encoding="utf-8"
-    )
+    text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False)
+    target.with_suffix(".ipynb").write_text(text + "\n", encoding="utf-8")
+    target.with_suffix(".py").write_text(script_source(steps, source_name), encoding="utf-8")
     html = (
         '<div class="autograd-downloads">'
         f'<a class="autograd-download" href="{escape(stem)}.ipynb" download>'
