@@ -24,13 +24,24 @@ async function fetchBytes(name) {
   return response.arrayBuffer();
 }
 
+// Seconds from the start of loading until each part was ready.
+const timings = {};
+function timed(name, promise) {
+  const started = performance.now();
+  return promise.then((value) => {
+    timings[name] = (performance.now() - started) / 1000;
+    return value;
+  });
+}
+
 async function load() {
+  const started = performance.now();
   progress("Loading Python (WebAssembly)…", 0.1);
   const manifest = await (await fetch(new URL("autograd-run.json", base))).json();
   const [pyodide, viz, wheels] = await Promise.all([
-    loadPyodide({ indexURL: new URL("pyodide/", base).href }),
-    vizInstance(),
-    Promise.all(manifest.wheels.map((name) => fetchBytes(`wheels/${name}`))),
+    timed("python", loadPyodide({ indexURL: new URL("pyodide/", base).href })),
+    timed("graphviz", vizInstance()),
+    timed("wheels", Promise.all(manifest.wheels.map((name) => fetchBytes(`wheels/${name}`)))),
   ]);
   // autograd.render draws with this under Pyodide.
   globalThis.autogradViz = viz;
@@ -39,6 +50,7 @@ async function load() {
   pyodide.runPython("import importlib; importlib.invalidate_caches()");
   browser = pyodide.pyimport("autograd.browser");
   namespace = browser.new_namespace();
+  timings.total = (performance.now() - started) / 1000;
   progress("Python is ready.", 1);
 }
 
@@ -74,7 +86,7 @@ onmessage = async (event) => {
     if (message.type === "load") {
       loading ??= load();
       await loading;
-      postMessage({ id: message.id, ok: true });
+      postMessage({ id: message.id, ok: true, timings });
       return;
     }
     await loading;
