@@ -102,6 +102,7 @@ def browser(session: nox.Session) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         session.error("Chromium is not installed: apt-get install chromium")
-    session.install("-e", ".", "playwright")
+    session.install("-e", ".", "playwright", "nbformat")
     env = {"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "CHROMIUM": chromium}
     session.run("python", "tools/check_site.py", str(BUILD / "html"), env=env)
+    session.run("python", "tools/check_run_in_browser.py", str(BUILD / "html"), env=env)
