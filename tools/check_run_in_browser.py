@@ -160,10 +160,18 @@ def unexpected_errors(page: Page) -> list[str]:
     )
 
 
+def screenshot_between(page: Page, first: Locator, last: Locator, path: Path) -> None:
+    """A screenshot of the page from ``first`` down to ``last`` (an example and its graph)."""
+    top = first.evaluate("e => e.closest('.autograd-live').getBoundingClientRect().top + scrollY")
+    bottom = last.evaluate("e => e.closest('figure').getBoundingClientRect().bottom + scrollY")
+    clip = {"x": 0, "y": max(top - 80, 0), "width": 1280, "height": bottom - top + 120}
+    page.screenshot(path=str(path), full_page=True, clip=clip)
+
+
 def check_lesson(page: Page, name: str, edit: Edit, screenshots: Path | None) -> list[str]:
     problems: list[str] = []
     if screenshots is not None:
-        page.screenshot(path=str(screenshots / "lesson-before-run.png"), full_page=True)
+        page.screenshot(path=str(screenshots / "run-in-browser-before-run.png"), full_page=True)
     started = time.perf_counter()
     page.click("button.autograd-run-start")
     page.wait_for_selector("pre.autograd-output:not([hidden])", timeout=LOAD_TIMEOUT_MS)
@@ -185,8 +193,7 @@ def check_lesson(page: Page, name: str, edit: Edit, screenshots: Path | None) ->
     graph = graph_after(editor)
     before = graph.inner_html()
     if screenshots is not None:
-        editor.scroll_into_view_if_needed()
-        page.screenshot(path=str(screenshots / "lesson-before-edit.png"), full_page=True)
+        screenshot_between(page, editor, graph, screenshots / "run-in-browser-before-edit.png")
     code = editor.input_value().replace(edit.old, edit.new)
     printed = run_edited(page, editor, f"{code}\n{edit.append}" if edit.append else code)
     if edit.shows not in printed.splitlines():
@@ -195,7 +202,7 @@ def check_lesson(page: Page, name: str, edit: Edit, screenshots: Path | None) ->
     if after == before or edit.graph_shows not in graph.inner_text():
         problems.append(f"{name}: the graph was not redrawn with {edit.graph_shows!r}")
     if screenshots is not None:
-        page.screenshot(path=str(screenshots / "lesson-after-edit.png"), full_page=True)
+        screenshot_between(page, editor, graph, screenshots / "run-in-browser-after-edit.png")
     answer = page.evaluate("window.autogradRun('print(1 + 1)')")
     if answer != "2":
         problems.append(f"{name}: autogradRun('print(1 + 1)') gave {answer!r}")
