@@ -243,7 +243,8 @@ def test_each_lesson_links_its_downloads(site: Path) -> None:
 
 
 def test_runnable_steps_are_json_that_cannot_end_their_script_element() -> None:
-    from autograd.sphinxext.notebooks import ScriptStep, steps_json
+    from autograd.sphinxext.browser import steps_json
+    from autograd.sphinxext.notebooks import ScriptStep
 
     text = steps_json([ScriptStep('print("</script>")\n', line=1)])
     assert "</script>" not in text

@@ -35,7 +35,16 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
-__all__ = ["build_wheel", "controls_html", "enabled", "setup", "wheel_of_installed"]
+from autograd.sphinxext.notebooks import DoctestStep, FigureStep, ScriptStep, Step
+
+__all__ = [
+    "build_wheel",
+    "controls_html",
+    "enabled",
+    "setup",
+    "steps_json",
+    "wheel_of_installed",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -177,10 +186,29 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     )
 
 
-def controls_html(app: Sphinx, docname: str, steps: list[Any]) -> str:
-    """The "Run in browser" button and the page's runnable steps, as HTML."""
-    from autograd.sphinxext.notebooks import steps_json
+def steps_json(steps: list[Step]) -> str:
+    """The runnable steps, as the JSON that "Run in browser" reads from the page."""
+    items: list[dict[str, Any]] = []
+    for step in steps:
+        if isinstance(step, DoctestStep):
+            items.append({"kind": "doctest", "code": step.code})
+        elif isinstance(step, ScriptStep):
+            items.append({"kind": "script", "code": step.code})
+        elif isinstance(step, FigureStep):
+            items.append(
+                {
+                    "kind": step.kind,
+                    "expression": step.expression,
+                    "figure_id": step.figure_id,
+                    **step.options,
+                }
+            )
+    # "</" cannot end the <script> element that holds this text.
+    return json.dumps(items, sort_keys=True).replace("</", "<\\/")
 
+
+def controls_html(app: Sphinx, docname: str, steps: list[Step]) -> str:
+    """The "Run in browser" button and the page's runnable steps, as HTML."""
     static = "../" * docname.count("/") + "_static/"
     return (
         '<button type="button" class="autograd-run-start" hidden>Run in browser</button>'

@@ -11,7 +11,7 @@ figure. From those steps come
 - a script (``.py``): the code of every example in order, expressions that
   the page shows a value for wrapped in ``print``, so it runs with plain Python
   and prints what the page shows;
-- the list of runnable steps that "Run in browser" uses (see
+- the runnable steps that "Run in browser" puts in the page (see
   `autograd.sphinxext.browser`).
 
 The files are written next to the page's HTML (``lessons/03-x.ipynb`` beside
@@ -98,7 +98,11 @@ Step = ProseStep | DoctestStep | ScriptStep | FigureStep
 
 
 def page_steps(doctree: nodes.document, docname: str) -> list[Step]:
-    """The steps of a page whose examples have run, in document order."""
+    """The steps of a page whose examples have run, in document order.
+
+    Each block that becomes a runnable step gets the class ``autograd-step``, so
+    that the page's script finds the steps' HTML in the same order.
+    """
     walk = _Walk(docname)
     walk.block(doctree, level=0)
     walk.flush()
@@ -133,12 +137,12 @@ class _Walk:
             assert isinstance(node, nodes.Element)
             parser = doctest.DocTestParser()
             examples = parser.get_examples(node.astext())
-            node["classes"].append("autograd-step")
+            _mark(node)
             self.add(DoctestStep(examples, _first_line(node)))
             return
         if kind == "script":
             assert isinstance(node, nodes.Element)
-            node["classes"].append("autograd-step")
+            _mark(node)
             self.add(ScriptStep(node.astext().rstrip("\n") + "\n", _first_line(node)))
             return
         if isinstance(node, nodes.figure) and any(
@@ -210,7 +214,7 @@ class _Walk:
         from autograd.sphinxext import _kind
 
         self.figures += 1
-        node["classes"].append("autograd-step")
+        _mark(node)
         drawing = next(child for child in node.children if _kind(child) == "figure")
         assert isinstance(drawing, nodes.Element)
         caption = next(iter(node.findall(nodes.caption)), None)
@@ -228,6 +232,11 @@ class _Walk:
                 options=options,
             )
         )
+
+
+def _mark(node: nodes.Element) -> None:
+    if "autograd-step" not in node["classes"]:
+        node["classes"].append("autograd-step")
 
 
 def _nested(node: nodes.Element, level: int, parent: _Walk, skip_title: bool = False) -> str:
@@ -534,27 +543,6 @@ def write_downloads(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         section.insert(1, bar)
     else:
         doctree.insert(0, bar)
-
-
-def steps_json(steps: list[Step]) -> str:
-    """The runnable steps, as the JSON that "Run in browser" reads from the page."""
-    items: list[dict[str, Any]] = []
-    for step in steps:
-        if isinstance(step, DoctestStep):
-            items.append({"kind": "doctest", "code": step.code})
-        elif isinstance(step, ScriptStep):
-            items.append({"kind": "script", "code": step.code})
-        elif isinstance(step, FigureStep):
-            items.append(
-                {
-                    "kind": step.kind,
-                    "expression": step.expression,
-                    "figure_id": step.figure_id,
-                    **step.options,
-                }
-            )
-    # "</" cannot end the <script> element that holds this text.
-    return json.dumps(items, sort_keys=True).replace("</", "<\\/")
 
 
 def setup(app: Sphinx) -> None:
