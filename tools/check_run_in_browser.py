@@ -174,6 +174,9 @@ def check_lesson(page: Page, name: str, edit: Edit, screenshots: Path | None) ->
         page.screenshot(path=str(screenshots / "run-in-browser-before-run.png"), full_page=True)
     started = time.perf_counter()
     page.click("button.autograd-run-start")
+    if screenshots is not None:
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(screenshots / "run-in-browser-loading.png"))
     page.wait_for_selector("pre.autograd-output:not([hidden])", timeout=LOAD_TIMEOUT_MS)
     first_output = time.perf_counter() - started
     if wait_for_state(page, "ready", "failed", "stopped") != "ready":

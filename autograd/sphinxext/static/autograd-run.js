@@ -204,7 +204,10 @@
       if (!ready) {
         setState("loading", "Loading Python…");
         progress.hidden = false;
-        const { timings } = await load();
+        progress.removeAttribute("value"); // moving, until the worker reports
+        loadingLabel = "Loading Python…";
+        const ticking = setInterval(showElapsed, 250, started);
+        const { timings } = await load().finally(() => clearInterval(ticking));
         progress.hidden = true;
         validUpTo = -1;
         first = 0;
@@ -239,7 +242,13 @@
     }
   }
 
+  let loadingLabel = "";
+  function showElapsed(started) {
+    const seconds = ((performance.now() - started) / 1000).toFixed(0);
+    status.textContent = `${loadingLabel} ${seconds} s`;
+  }
   onProgress = (text, fraction) => {
+    loadingLabel = text;
     status.textContent = text;
     progress.value = fraction;
   };
