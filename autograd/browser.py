@@ -44,14 +44,17 @@ def new_namespace() -> dict[str, Any]:
     return {"__name__": "__page__", "__builtins__": __builtins__}
 
 
-def run(code: str, namespace: dict[str, Any]) -> str:
+def run(code: str, namespace: dict[str, Any], *, show_values: bool = True) -> str:
     """Run ``code`` in ``namespace``; return what it printed, or the traceback it raised.
 
-    Each top-level expression statement shows its value, as at a ``>>>`` prompt.
+    With ``show_values``, each top-level expression statement shows its value,
+    as at a ``>>>`` prompt; without it, the code runs as a script would.
 
     >>> namespace = new_namespace()
     >>> run("1 + 1\\nprint('three')\\nNone", namespace)
     '2\\nthree\\n'
+    >>> run("1 + 1\\nprint('three')", namespace, show_values=False)
+    'three\\n'
     >>> print(run("1 / 0", namespace))
     Traceback (most recent call last):
       File "<example>", line 1, in <module>
@@ -68,10 +71,13 @@ def run(code: str, namespace: dict[str, Any]) -> str:
         previous_hook = sys.displayhook
         sys.displayhook = _show
         try:
-            for statement in tree.body:
-                # "single" mode: an expression statement's value goes to sys.displayhook.
-                module = ast.Interactive(body=[statement])
-                exec(compile(module, EXAMPLE_FILENAME, "single"), namespace)
+            if show_values:
+                for statement in tree.body:
+                    # "single" mode: an expression statement's value goes to sys.displayhook.
+                    module = ast.Interactive(body=[statement])
+                    exec(compile(module, EXAMPLE_FILENAME, "single"), namespace)
+            else:
+                exec(compile(tree, EXAMPLE_FILENAME, "exec"), namespace)
         except BaseException as error:  # the reader's code: show whatever it raised
             _print_traceback(error)
         finally:

@@ -28,6 +28,10 @@ def test_each_expression_statement_shows_its_value_as_at_a_prompt() -> None:
     assert run("x = 3\nx * 2\nx + 1\nNone\nprint('done')", new_namespace()) == "6\n4\ndone\n"
 
 
+def test_code_run_as_a_script_shows_only_what_it_prints() -> None:
+    assert run("x = 3\nx * 2\nprint(x + 1)", new_namespace(), show_values=False) == "4\n"
+
+
 def test_strings_show_their_repr_like_a_doctest() -> None:
     assert run("'a' + 'b'", new_namespace()) == "'ab'\n"
 

@@ -103,20 +103,20 @@ def page_steps(doctree: nodes.document, docname: str) -> list[Step]:
     Each block that becomes a runnable step gets the class ``autograd-step``, so
     that the page's script finds the steps' HTML in the same order.
     """
-    walk = _Walk(docname)
+    from autograd.sphinxext import _slug
+
+    walk = _Walk(_slug(docname))
     walk.block(doctree, level=0)
     walk.flush()
     return walk.steps
 
 
 class _Walk:
-    def __init__(self, docname: str) -> None:
-        from autograd.sphinxext import _slug
-
-        self.slug = _slug(docname)
+    def __init__(self, slug: str, figures: int = 0) -> None:
+        self.slug = slug
         self.steps: list[Step] = []
         self.prose: list[str] = []
-        self.figures = 0
+        self.figures = figures  # how many figures the page had before this point
 
     def flush(self) -> None:
         text = "\n\n".join(part for part in self.prose if part.strip()).strip()
@@ -241,8 +241,7 @@ def _mark(node: nodes.Element) -> None:
 
 def _nested(node: nodes.Element, level: int, parent: _Walk, skip_title: bool = False) -> str:
     """The Markdown of a node's children (a list item, an admonition's body)."""
-    inner = _Walk.__new__(_Walk)
-    inner.slug, inner.steps, inner.prose, inner.figures = parent.slug, [], [], parent.figures
+    inner = _Walk(parent.slug, parent.figures)
     for child in node.children:
         if skip_title and isinstance(child, nodes.title):
             continue

@@ -73,7 +73,7 @@
 
   window.autogradRun = async (code) => {
     await load();
-    const result = await call({ type: "run", code: String(code) });
+    const result = await call({ type: "run", code: String(code), showValues: false });
     return result.output.replace(/\s+$/, "");
   };
 
@@ -179,7 +179,8 @@
 
   async function runStep(step) {
     if (step.kind === "doctest" || step.kind === "script") {
-      const { output } = await call({ type: "run", code: step.code });
+      const showValues = step.kind === "doctest";
+      const { output } = await call({ type: "run", code: step.code, showValues });
       show(step, output, /^Traceback \(most recent call last\)|^\s*File "<example>"/m.test(output));
     } else if (step.kind === "value-graph") {
       const { expression, rankdir, max_nodes, figure_id } = step;

@@ -3,7 +3,7 @@
 // runaway example can be stopped by ending the worker.
 //
 // Messages in:  {id, type: "load"} | {id, type: "reset"}
-//               {id, type: "run", code} | {id, type: "draw", expression, rankdir, max_nodes, figure_id}
+//               {id, type: "run", code, showValues} | {id, type: "draw", expression, rankdir, max_nodes, figure_id}
 // Messages out: {type: "progress", text, fraction}
 //               {id, ok: true, output?, svg?, error?} | {id, ok: false, error}
 
@@ -60,8 +60,13 @@ function handle(message) {
       namespace.destroy();
       namespace = browser.new_namespace();
       return {};
-    case "run":
-      return { output: browser.run(message.code, namespace) };
+    case "run": {
+      // Like the build: a ">>>" example shows its values, other code runs as a script.
+      const run = browser.run.callKwargs(message.code, namespace, {
+        show_values: message.showValues,
+      });
+      return { output: run };
+    }
     case "draw": {
       const result = browser.draw(
         message.expression,
