@@ -128,7 +128,13 @@ def _record_hash(data: bytes) -> str:
 
 
 def wheel_of_installed(name: str, directory: Path) -> Path:
-    """Pack the installed pure-Python distribution ``name`` as a wheel in ``directory``."""
+    """Pack the installed pure-Python distribution ``name`` as a wheel in ``directory``.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     wheel_of_installed("graphviz", Path(folder)).name.startswith("graphviz-")
+    True
+    """
     distribution = importlib.metadata.distribution(name)
     wheel_text = distribution.read_text("WHEEL") or ""
     tags = [line.split(":", 1)[1].strip() for line in wheel_text.splitlines() if "Tag:" in line]
@@ -187,7 +193,12 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
 
 
 def steps_json(steps: list[Step]) -> str:
-    """The runnable steps, as the JSON that "Run in browser" reads from the page."""
+    """The runnable steps, as the JSON that "Run in browser" reads from the page.
+
+    >>> from autograd.sphinxext.notebooks import ProseStep
+    >>> steps_json([ProseStep("Hi."), ScriptStep("x = 1\\n", line=3)])
+    '[{"code": "x = 1\\\\n", "kind": "script"}]'
+    """
     items: list[dict[str, Any]] = []
     for step in steps:
         if isinstance(step, DoctestStep):

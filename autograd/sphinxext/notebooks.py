@@ -102,6 +102,11 @@ def page_steps(doctree: nodes.document, docname: str) -> list[Step]:
 
     Each block that becomes a runnable step gets the class ``autograd-step``, so
     that the page's script finds the steps' HTML in the same order.
+
+    >>> from docutils.core import publish_doctree
+    >>> doctree = publish_doctree("Some text.\\n\\n>>> 1 + 1\\n2\\n")
+    >>> [type(step).__name__ for step in page_steps(doctree, "page")]
+    ['ProseStep', 'DoctestStep']
     """
     from autograd.sphinxext import _slug
 
