@@ -246,7 +246,7 @@ def test_runnable_steps_are_json_that_cannot_end_their_script_element() -> None:
     from autograd.sphinxext.browser import steps_json
     from autograd.sphinxext.notebooks import ScriptStep
 
-    text = steps_json([ScriptStep('print("</script>")\n', line=1)])
+    text = steps_json([ScriptStep('print("</script>")\n')])
     assert "</script>" not in text
     assert json.loads(text) == [{"kind": "script", "code": 'print("</script>")\n'}]
 

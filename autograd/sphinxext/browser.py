@@ -21,6 +21,7 @@ loads comes from the site itself.
 from __future__ import annotations
 
 import base64
+import filecmp
 import hashlib
 import importlib.metadata
 import json
@@ -179,7 +180,10 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
         target = static / package.split("/")[-1]
         target.mkdir(parents=True, exist_ok=True)
         for name in files:
-            shutil.copyfile(root / "node_modules" / package / name, target / Path(name).name)
+            source, copy = root / "node_modules" / package / name, target / Path(name).name
+            # Rebuilds (docs-live) skip the copy of files that have not changed.
+            if not copy.exists() or not filecmp.cmp(source, copy, shallow=True):
+                shutil.copy2(source, copy)
     wheels = static / "wheels"
     shutil.rmtree(wheels, ignore_errors=True)
     names = [
@@ -196,7 +200,7 @@ def steps_json(steps: list[Step]) -> str:
     """The runnable steps, as the JSON that "Run in browser" reads from the page.
 
     >>> from autograd.sphinxext.notebooks import ProseStep
-    >>> steps_json([ProseStep("Hi."), ScriptStep("x = 1\\n", line=3)])
+    >>> steps_json([ProseStep("Hi."), ScriptStep("x = 1\\n")])
     '[{"code": "x = 1\\\\n", "kind": "script"}]'
     """
     items: list[dict[str, Any]] = []
@@ -224,7 +228,8 @@ def controls_html(app: Sphinx, docname: str, steps: list[Step]) -> str:
     return (
         '<button type="button" class="autograd-run-start" hidden>Run in browser</button>'
         '<span class="autograd-run-status" role="status" aria-live="polite"></span>'
-        '<progress class="autograd-run-progress" max="1" hidden></progress>'
+        '<progress class="autograd-run-progress" max="1" aria-label="Loading Python" hidden>'
+        "</progress>"
         '<script type="application/json" class="autograd-run-steps">'
         f"{steps_json(steps)}</script>"
         f'<script src="{escape(static)}autograd-run.js" defer></script>'

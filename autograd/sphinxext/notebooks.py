@@ -63,7 +63,6 @@ class DoctestStep:
     """A ``>>>`` block: its examples, with the output the page shows for each."""
 
     examples: list[doctest.Example]
-    line: int
 
     @property
     def code(self) -> str:
@@ -76,7 +75,6 @@ class ScriptStep:
     """A ``python`` block: code that runs and prints nothing."""
 
     code: str
-    line: int
 
 
 @dataclass
@@ -135,7 +133,7 @@ class _Walk:
 
     def block(self, node: nodes.Node, level: int) -> None:
         """Walk one block-level node; prose goes to ``self.prose``, examples to steps."""
-        from autograd.sphinxext import _first_line, _kind
+        from autograd.sphinxext import _kind
 
         kind = _kind(node)
         if kind == "doctest":
@@ -143,12 +141,12 @@ class _Walk:
             parser = doctest.DocTestParser()
             examples = parser.get_examples(node.astext())
             _mark(node)
-            self.add(DoctestStep(examples, _first_line(node)))
+            self.add(DoctestStep(examples))
             return
         if kind == "script":
             assert isinstance(node, nodes.Element)
             _mark(node)
-            self.add(ScriptStep(node.astext().rstrip("\n") + "\n", _first_line(node)))
+            self.add(ScriptStep(node.astext().rstrip("\n") + "\n"))
             return
         if isinstance(node, nodes.figure) and any(
             _kind(child) == "figure" for child in node.children
@@ -379,7 +377,7 @@ def to_notebook(steps: list[Step], title: str) -> Json:
 
     It is checked against the notebook schema with `nbformat.validate`.
 
-    >>> notebook = to_notebook([ProseStep("# Title"), ScriptStep("x = 1\\n", line=3)], "Title")
+    >>> notebook = to_notebook([ProseStep("# Title"), ScriptStep("x = 1\\n")], "Title")
     >>> [cell["cell_type"] for cell in notebook["cells"]]
     ['markdown', 'code']
     """
