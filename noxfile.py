@@ -96,7 +96,10 @@ def docs_live(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def browser(session: nox.Session) -> None:
-    """Open every built page in headless Chromium; fail on a console error or empty diagram."""
+    """Open every built page in headless Chromium; fail on a console error or empty diagram.
+
+    Then, on three lessons: the notebook download, Run in browser, an edit, a redrawn graph.
+    """
     if not (BUILD / "html" / "index.html").exists():
         session.error("build/html is missing: run `nox -s docs` first")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
