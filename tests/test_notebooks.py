@@ -60,11 +60,11 @@ def double(v):
 """
 
 
-def build_page(tmp_path: Path, name: str = "out") -> Path:
+def build_page(tmp_path: Path, name: str = "out", page: str = PAGE) -> Path:
     source = tmp_path / "src"
     source.mkdir(exist_ok=True)
     (source / "conf.py").write_text(CONF)
-    (source / "index.md").write_text(PAGE)
+    (source / "index.md").write_text(page)
     result = subprocess.run(
         [
             sys.executable,
@@ -136,6 +136,28 @@ def test_a_page_becomes_a_script_that_prints_what_the_page_shows(tmp_path: Path)
     result = run_script(out / "index.py", tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "4.0\nhi\n'a string'\nZeroDivisionError: division by zero\n"
+
+
+def test_an_example_inside_a_list_item_keeps_its_place_in_the_notebook(tmp_path: Path) -> None:
+    page = textwrap.dedent(
+        """\
+        # A list
+
+        - First, an example:
+
+          ```pycon
+          >>> 2 + 2
+          4
+          ```
+        - Then a second item.
+        """
+    )
+    notebook = nbformat.read(build_page(tmp_path, page=page) / "index.ipynb", as_version=4)
+    assert [(cell.cell_type, cell.source) for cell in notebook.cells] == [
+        ("markdown", "# A list\n\n- First, an example:"),
+        ("code", "2 + 2"),
+        ("markdown", "- Then a second item."),
+    ]
 
 
 def test_the_page_links_its_notebook_and_script(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ import doctest
 import fnmatch
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path, PurePosixPath
@@ -174,15 +175,13 @@ class _Walk:
             for item in node.findall(nodes.definition_list_item):
                 term = next(item.findall(nodes.term), None)
                 definition = next(item.findall(nodes.definition), None)
-                text = _nested(definition, level, self) if definition else ""
-                self.prose.append(f"**{inline(term) if term else ''}**: {text}")
+                parts = self.nested(definition, level) if definition else []
+                self.emit(parts, f"**{inline(term) if term else ''}**: ", lambda text: text)
         elif isinstance(node, nodes.Admonition | nodes.block_quote):
             title = next(iter(node.findall(nodes.title)), None)
             name = inline(title) if title else node.tagname.replace("_", " ").capitalize()
-            body = _nested(node, level, self, skip_title=True)
-            quoted = "\n".join("> " + line if line else ">" for line in body.splitlines())
             header = "" if isinstance(node, nodes.block_quote) else f"> **{name}**\n>\n"
-            self.prose.append(header + quoted)
+            self.emit(self.nested(node, level, skip_title=True), header, _quote)
         elif isinstance(
             node,
             nodes.target
@@ -201,17 +200,42 @@ class _Walk:
         elif isinstance(node, nodes.Element) and node.astext().strip():
             self.prose.append(node.astext().strip())
 
+    def nested(self, node: nodes.Element, level: int, skip_title: bool = False) -> list[Step]:
+        """The steps inside a list item or an admonition: its text, and any examples in it."""
+        inner = _Walk(self.slug, self.figures)
+        for child in node.children:
+            if not (skip_title and isinstance(child, nodes.title)):
+                inner.block(child, level)
+        inner.flush()
+        self.figures = inner.figures
+        return inner.steps
+
+    def emit(self, parts: list[Step], start: str, text: Callable[[str], str]) -> None:
+        """Add nested parts in order: their text shaped by ``text``, the first after ``start``."""
+        for index, part in enumerate(parts):
+            if isinstance(part, ProseStep):
+                self.prose.append((start if index == 0 else "") + text(part.markdown))
+            else:
+                self.add(part)
+
     def items(self, node: nodes.Element, level: int) -> None:
         numbered = isinstance(node, nodes.enumerated_list)
-        lines = []
+        lines: list[str] = []  # a tight list: its items on consecutive lines
         for number, item in enumerate(node.children, start=1):
             assert isinstance(item, nodes.Element)
-            text = _nested(item, level, self)
             marker = f"{number}. " if numbered else "- "
             indent = " " * len(marker)
-            body = text.replace("\n", "\n" + indent)
-            lines.append(marker + body)
-        self.prose.append("\n".join(lines))
+            for index, part in enumerate(self.nested(item, level)):
+                if isinstance(part, ProseStep):
+                    body = part.markdown.replace("\n", "\n" + indent)
+                    lines.append((marker if index == 0 else indent) + body)
+                else:  # an example inside the item: the list so far, then the example
+                    if lines:
+                        self.prose.append("\n".join(lines))
+                        lines = []
+                    self.add(part)
+        if lines:
+            self.prose.append("\n".join(lines))
 
     def figure(self, node: nodes.figure) -> None:
         from autograd.sphinxext import _kind
@@ -242,23 +266,8 @@ def _mark(node: nodes.Element) -> None:
         node["classes"].append("autograd-step")
 
 
-def _nested(node: nodes.Element, level: int, parent: _Walk, skip_title: bool = False) -> str:
-    """The Markdown of a node's children (a list item, an admonition's body)."""
-    inner = _Walk(parent.slug, parent.figures)
-    for child in node.children:
-        if skip_title and isinstance(child, nodes.title):
-            continue
-        inner.block(child, level)
-    inner.flush()
-    parent.figures = inner.figures
-    # Examples nested in a list or an admonition keep their place as steps of the page.
-    texts = []
-    for step in inner.steps:
-        if isinstance(step, ProseStep):
-            texts.append(step.markdown)
-        else:
-            parent.add(step)
-    return "\n\n".join(texts)
+def _quote(text: str) -> str:
+    return "\n".join("> " + line if line else ">" for line in text.splitlines())
 
 
 def inline(node: nodes.Node) -> str:
