@@ -12,7 +12,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 BUILD = ROOT / "build"
-SPHINX_ARGS = ["-c", "conf", "-b", "html", "-n", "-W", "--keep-going", "-E", "-a"]
+SPHINX_ARGS = ["-c", "conf", "-b", "html", "-n", "-W", "--keep-going", "-E", "-a", "-j", "auto"]
 
 
 @nox.session
@@ -32,7 +32,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def torch(session: nox.Session) -> None:
-    """Parity tests against PyTorch (CPU build)."""
+    """Parity tests against PyTorch (CPU build) and the PyTorch lesson's transcripts."""
     session.install("-e", ".[tests]", "torch==2.13.0")
     session.run("pytest", "-m", "torch", "tests", *session.posargs)
 
@@ -59,11 +59,17 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
+@nox.session(name="bench-docs", default=False)
+def bench_docs(session: nox.Session) -> None:
+    """Docs build times: full, without execution, and after editing one lesson, as ratios."""
+    session.install("-e", ".[docs]")
+    session.run("python", "benchmarks/docs_build.py", *session.posargs)
+
+
 @nox.session
 def docs(session: nox.Session) -> None:
     """A full, strict HTML build of the site into build/html."""
     session.install("-e", ".[docs]")
-    shutil.rmtree(BUILD / "doctrees", ignore_errors=True)
     session.run(
         "sphinx-build",
         *SPHINX_ARGS,

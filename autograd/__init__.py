@@ -9,7 +9,14 @@
 """
 
 from autograd.drawing import GraphTooLargeError, describe_graph, draw_dot, trace
-from autograd.engine import Number, Value, topological_order
+from autograd.engine import (
+    Constant,
+    Number,
+    Value,
+    pause_gc,
+    register_operation,
+    topological_order,
+)
 from autograd.numeric import (
     GradientCheck,
     GradientMismatchError,
@@ -19,6 +26,7 @@ from autograd.numeric import (
 )
 
 __all__ = [
+    "Constant",
     "GradientCheck",
     "GradientMismatchError",
     "GraphTooLargeError",
@@ -29,6 +37,8 @@ __all__ = [
     "draw_dot",
     "gradient_check",
     "numerical_derivative",
+    "pause_gc",
+    "register_operation",
     "topological_order",
     "trace",
 ]

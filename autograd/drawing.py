@@ -3,12 +3,19 @@
 Any object with ``data``, ``grad``, ``_prev`` and ``_op`` can be drawn, so a
 lesson's own small ``Value`` class is drawn the same way as the engine's.
 Nodes are named by the order of the walk, never by ``id()``, so the DOT source
-of the same graph is the same in every process.
+of the same graph is the same in every process. Text is laid out with DejaVu
+Sans (shipped in ``autograd/fonts``), the face the site and the PNG renderer
+draw it with, so every label fits its box.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import webbrowser
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import graphviz
@@ -16,6 +23,8 @@ import graphviz
 from autograd.render import render_svg
 
 __all__ = [
+    "FONT",
+    "FONT_FILE",
     "GraphNode",
     "GraphTooLargeError",
     "ValueGraph",
@@ -24,8 +33,20 @@ __all__ = [
     "trace",
 ]
 
-MAX_NODES = 200
+MAX_NODES = 1000
 """The most values `draw_dot` draws before it refuses: a larger graph is unreadable."""
+
+FONT = "DejaVu Sans"
+"""The font face of every drawing; Graphviz measures text with it and the site ships it."""
+
+FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSans.ttf"
+"""A subset of DejaVu Sans (Latin, Greek, arrows, mathematical operators)."""
+
+FONT_SIZE = 11
+"""Text size in points, which is 14.7 CSS pixels when a drawing is shown at its natural size."""
+
+NAME_LIMIT = 24
+"""The longest expression shown as the name of an unlabelled value; longer ones are elided."""
 
 
 @runtime_checkable
@@ -72,6 +93,61 @@ def _label(node: GraphNode) -> str:
     return label if isinstance(label, str) else str(label)
 
 
+def _is_constant(node: object) -> bool:
+    """A plain number of the expression: drawn small, without a gradient."""
+    return getattr(node, "_is_constant", False) is True
+
+
+@dataclass
+class _Walk:
+    """One walk of a graph: nodes root first, edges, and each node's children."""
+
+    nodes: list[GraphNode]
+    edges: list[tuple[GraphNode, GraphNode]]
+    children: dict[int, list[GraphNode]]
+
+    def children_first(self) -> list[GraphNode]:
+        """The nodes in an order where every node comes after its children."""
+        order: list[GraphNode] = []
+        done: set[int] = set()
+        stack: list[tuple[GraphNode, bool]] = [(self.nodes[0], False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in done:
+                continue
+            done.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(self.children[id(node)]))
+        return order
+
+
+def _walk(root: GraphNode, max_nodes: int | None) -> _Walk:
+    if not isinstance(root, GraphNode):
+        raise TypeError(
+            f"trace needs a graph node with data, grad, _prev and _op, got {type(root).__name__}"
+        )
+    walk = _Walk([], [], {})
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in walk.children:
+            continue
+        children = _children(node)
+        walk.children[id(node)] = children
+        walk.nodes.append(node)
+        if max_nodes is not None and len(walk.nodes) > max_nodes:
+            raise GraphTooLargeError(
+                f"the graph has more than {max_nodes} values, too many to draw "
+                "legibly; draw a smaller part of it, or pass a larger max_nodes"
+            )
+        walk.edges.extend((child, node) for child in children)
+        stack.extend(reversed(children))
+    return walk
+
+
 def trace(
     root: GraphNode, max_nodes: int | None = None
 ) -> tuple[list[GraphNode], list[tuple[GraphNode, GraphNode]]]:
@@ -91,33 +167,78 @@ def trace(
     >>> [(child.label, parent.label) for child, parent in edges]
     [('a', 'e'), ('b', 'e')]
     """
-    if not isinstance(root, GraphNode):
-        raise TypeError(
-            f"trace needs a graph node with data, grad, _prev and _op, got {type(root).__name__}"
-        )
-    nodes: list[GraphNode] = []
-    edges: list[tuple[GraphNode, GraphNode]] = []
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        nodes.append(node)
-        if max_nodes is not None and len(nodes) > max_nodes:
-            raise GraphTooLargeError(
-                f"the graph has more than {max_nodes} values, too many to draw "
-                "legibly; draw a smaller part of it, or pass a larger max_nodes"
-            )
-        children = _children(node)
-        edges.extend((child, node) for child in children)
-        stack.extend(reversed(children))
-    return nodes, edges
+    walk = _walk(root, max_nodes)
+    return walk.nodes, walk.edges
 
 
-def describe_graph(root: GraphNode, max_nodes: int | None = MAX_NODES) -> str:
+# -- names: what a value is called in a drawing, a caption or a description --
+
+_ATOM = 9  # a label, a number or a function call: never needs parentheses
+_PRECEDENCE = {"+": 1, "-": 1, "sum": 1, "dot": 1, "*": 2, "/": 2}
+
+
+def _compact(op: str, parts: list[tuple[str, int]]) -> tuple[str, int]:
+    """``a*b``, ``x1*w1 + x2*w2``, ``tanh(n)``: an operation as a short formula."""
+
+    def wrap(part: tuple[str, int], needed: int) -> str:
+        return part[0] if part[1] >= needed else f"({part[0]})"
+
+    if op == "sum":
+        return " + ".join(wrap(p, 1) for p in parts), 1
+    if op == "dot":
+        pairs = [
+            f"{wrap(w, 2)}*{wrap(x, 3)}" for w, x in zip(parts[0::2], parts[1::2], strict=False)
+        ]
+        bias = [wrap(parts[-1], 1)] if len(parts) % 2 else []
+        return " + ".join(pairs + bias), 1
+    if len(parts) == 2 and op in ("+", "-"):
+        return f"{wrap(parts[0], 1)} {op} {wrap(parts[1], 2 if op == '-' else 1)}", 1
+    if len(parts) == 2 and op in ("*", "/"):
+        return f"{wrap(parts[0], 2)}{op}{wrap(parts[1], 3 if op == '/' else 2)}", 2
+    if len(parts) == 1 and op.startswith("**"):
+        return f"{wrap(parts[0], 4)}{op}", 3
+    if len(parts) == 1 and op == "neg":
+        return f"-{wrap(parts[0], 3)}", 3
+    return f"{op or '?'}({', '.join(p[0] for p in parts)})", _ATOM
+
+
+def _elided(op: str, count: int) -> str:
+    if op in ("sum", "dot"):
+        return f"{op} of {count}"
+    if count == 2 and op in _PRECEDENCE:
+        return f"… {op} …"
+    return f"{op or '?'}(…)"
+
+
+def _names(walk: _Walk) -> dict[int, str]:
+    """Each node's name: its label, its number, or a short formula of its children.
+
+    Each formula is built once from its children's names and cut at
+    `NAME_LIMIT` characters, so naming is linear in the size of the graph.
+    """
+    named: dict[int, tuple[str, int]] = {}
+    for node in walk.children_first():
+        children = walk.children[id(node)]
+        if _label(node):
+            name = (_label(node), _ATOM)
+        elif _is_constant(node) or not children:
+            name = (_number(node.data), _ATOM)
+        else:
+            name = _compact(node._op, [named[id(child)] for child in children])
+            if len(name[0]) > NAME_LIMIT:
+                name = (_elided(node._op, len(children)), name[1])
+        named[id(node)] = name
+    return {key: text for key, (text, _) in named.items()}
+
+
+def describe_graph(
+    root: GraphNode, max_nodes: int | None = MAX_NODES, *, gradients: bool = False
+) -> str:
     """Say in words how each value of the graph was computed, output first.
+
+    An unlabelled value used more than once gets a name of its own (``t1``,
+    ``t2``, ...), so the text stays as short as the graph. With
+    ``gradients=True`` a last sentence gives each named value's gradient.
 
     >>> from autograd import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -125,56 +246,167 @@ def describe_graph(root: GraphNode, max_nodes: int | None = MAX_NODES) -> str:
     >>> d = a * b + c; d.label = "d"
     >>> describe_graph(d)
     'd = (a * b) + c, where a = 2, b = -3, c = 10; d = 4.'
+    >>> d.backward()
+    >>> describe_graph(d, gradients=True)
+    'd = (a * b) + c, where a = 2, b = -3, c = 10; d = 4. Gradients: d 1, a -3, b 2, c 1.'
     """
-    nodes, _ = trace(root, max_nodes)
-
-    def name(node: GraphNode) -> str:
+    walk = _walk(root, max_nodes)
+    uses: dict[int, int] = {}
+    for child, _ in walk.edges:
+        uses[id(child)] = uses.get(id(child), 0) + 1
+    taken = {_label(n) for n in walk.nodes}
+    names: dict[int, str] = {}
+    counter = 0
+    for node in walk.nodes:
         if _label(node):
-            return _label(node)
-        return "output" if node is root else _number(node.data)
+            names[id(node)] = _label(node)
+        elif node is root:
+            names[id(node)] = "output"
+        elif walk.children[id(node)] and uses.get(id(node), 0) > 1 and not _is_constant(node):
+            counter += 1
+            while f"t{counter}" in taken:
+                counter += 1
+            names[id(node)] = f"t{counter}"
 
-    def expression(node: GraphNode, top: bool) -> str:
-        children = _children(node)
-        if not children or (_label(node) and not top):
-            return name(node)
-        parts = [expression(child, False) for child in children]
+    inner: dict[int, str] = {}  # each value as it appears inside another's formula
+
+    def formula(node: GraphNode) -> str:
+        parts = [inner[id(child)] for child in walk.children[id(node)]]
+        op = node._op
+        if op == "sum":
+            return " + ".join(parts)
+        if op == "dot":
+            pairs = [f"{w} * {x}" for w, x in zip(parts[0::2], parts[1::2], strict=False)]
+            return " + ".join(pairs + ([parts[-1]] if len(parts) % 2 else []))
         if len(parts) == 2:
-            text = f"{parts[0]} {node._op} {parts[1]}"
-            return text if top else f"({text})"
-        if node._op.startswith("**"):
-            return f"{parts[0]}{node._op}"
-        inner = parts[0]
-        if inner.startswith("(") and inner.endswith(")"):
-            inner = inner[1:-1]  # tanh(x * 3), not tanh((x * 3))
-        return f"{node._op}({inner})"
+            return f"{parts[0]} {op} {parts[1]}"
+        if op.startswith("**"):
+            return f"{parts[0]}{op}"
+        argument = parts[0] if len(parts) == 1 else ", ".join(parts)
+        if argument.startswith("(") and argument.endswith(")") and len(parts) == 1:
+            argument = argument[1:-1]  # tanh(x * 3), not tanh((x * 3))
+        return f"{op}({argument})"
 
-    named_interior = [n for n in nodes if _children(n) and (_label(n) or n is root)]
-    sentences = [f"{name(n)} = {expression(n, True)}" for n in named_interior]
-    leaves = [n for n in nodes if not _children(n) and _label(n)]
-    text = "; ".join(sentences) if sentences else name(root)
+    for node in walk.children_first():
+        if id(node) in names:
+            inner[id(node)] = names[id(node)]
+        elif not walk.children[id(node)] or _is_constant(node):
+            inner[id(node)] = _number(node.data)
+        else:
+            text = formula(node)
+            simple = node._op.startswith("**") or len(walk.children[id(node)]) == 1
+            inner[id(node)] = text if simple and node._op not in _PRECEDENCE else f"({text})"
+    defined = [n for n in walk.nodes if walk.children[id(n)] and id(n) in names]
+    sentences = [f"{names[id(n)]} = {formula(n)}" for n in defined]
+    leaves = [
+        n for n in walk.nodes if not walk.children[id(n)] and _label(n) and not _is_constant(n)
+    ]
+    text = "; ".join(sentences) if sentences else inner[id(root)]
     if leaves:
         values = ", ".join(f"{_label(n)} = {_number(n.data)}" for n in leaves)
         text += f", where {values}"
-    return f"{text}; {name(root)} = {_number(root.data)}."
+    text = f"{text}; {inner[id(root)]} = {_number(root.data)}."
+    if gradients:
+        graded = [n for n in walk.nodes if id(n) in names and not _is_constant(n)]
+        text += " Gradients: " + ", ".join(f"{names[id(n)]} {_number(n.grad)}" for n in graded)
+        text += "."
+    return text
 
 
 def _number(x: float) -> str:
     return f"{x:.4f}".rstrip("0").rstrip(".") or "0"
 
 
-class ValueGraph(graphviz.Digraph):  # type: ignore[misc]
-    """A `graphviz.Digraph` that renders itself without a system Graphviz.
+_FORMATS: tuple[str, ...] = ("svg", "png", "dot", "gv")
 
-    Notebooks show it inline as SVG; `svg()` returns the same drawing as text.
+
+class ValueGraph(graphviz.Digraph):  # type: ignore[misc]
+    """A `graphviz.Digraph` that renders and saves itself without a system Graphviz.
+
+    Notebooks show it inline as SVG; `svg()` returns the same drawing as text,
+    and ``render("graph", format="png")`` writes ``graph.png`` (SVG, PNG, or
+    the DOT source with ``format="dot"``).
 
     >>> from autograd import Value
     >>> draw_dot(Value(1.0, label="x")).svg().startswith("<svg")
     True
     """
 
+    titles: dict[str, str]
+    """The tooltip of each drawn element by element id (a value's name, data and grad)."""
+
     def svg(self) -> str:
         """The drawing as SVG text, rendered by `autograd.render.render_svg`."""
-        return render_svg(self.source)
+        return _retitle(render_svg(self.source), getattr(self, "titles", {}))
+
+    def pipe(self, format: str | None = None, *, encoding: str | None = None) -> bytes | str:
+        """The drawing as bytes in ``format`` (``svg``, ``png`` or ``dot``); text with ``encoding``.
+
+        >>> from autograd import Value
+        >>> draw_dot(Value(1.0)).pipe("png")[:4]
+        b'\\x89PNG'
+        """
+        data = self._output(format or self.format)
+        return data.decode(encoding) if encoding else data
+
+    def render(
+        self,
+        filename: str | Path | None = None,
+        directory: str | Path | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        *,
+        outfile: str | Path | None = None,
+    ) -> str:
+        """Write the drawing to ``filename.format`` (or ``outfile``) and return its path.
+
+        Only the drawing is written, never a separate DOT file, so ``cleanup``
+        has nothing to remove. With ``view=True`` the file opens in the
+        system's viewer.
+
+        >>> import tempfile, pathlib
+        >>> from autograd import Value
+        >>> folder = tempfile.mkdtemp()
+        >>> path = draw_dot(Value(1.0, label="x")).render("graph", folder, format="svg")
+        >>> pathlib.Path(path).name, pathlib.Path(path).read_text()[:4]
+        ('graph.svg', '<svg')
+        """
+        del cleanup  # accepted for graphviz.Digraph's signature; there is no DOT file
+        if outfile is not None:
+            path = Path(outfile)
+            chosen = format or path.suffix.lstrip(".") or self.format
+        else:
+            chosen = format or self.format
+            path = Path(f"{filename or self.name}.{chosen}")
+        if directory is not None:
+            path = Path(directory) / path
+        data = self._output(chosen)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        if view:
+            webbrowser.open(path.resolve().as_uri())
+        return str(path)
+
+    def view(
+        self,
+        filename: str | Path | None = None,
+        directory: str | Path | None = None,
+        cleanup: bool = False,
+    ) -> str:
+        """Save the drawing as SVG and open it in the system's viewer."""
+        return self.render(filename, directory, view=True, cleanup=cleanup, format="svg")
+
+    def _output(self, format: str) -> bytes:
+        if format == "svg":
+            return self.svg().encode()
+        if format == "png":
+            return _rasterize(self.svg())
+        if format in ("dot", "gv"):
+            return str(self.source).encode()
+        raise ValueError(
+            f"cannot save a graph as {format!r}: the formats are " + ", ".join(_FORMATS)
+        )
 
     def _repr_mimebundle_(
         self,
@@ -185,6 +417,37 @@ class ValueGraph(graphviz.Digraph):  # type: ignore[misc]
         return {"image/svg+xml": self.svg()}
 
 
+def _rasterize(svg: str) -> bytes:
+    """PNG bytes of an SVG drawing, at twice its size, on white, with the drawing's font."""
+    import resvg_py
+
+    return bytes(
+        resvg_py.svg_to_bytes(
+            svg_string=svg,
+            background="#ffffff",
+            zoom=2.0,
+            dpi=96.0,
+            skip_system_fonts=True,
+            font_files=[str(FONT_FILE)],
+            font_family=FONT,
+            sans_serif_family=FONT,
+        )
+    )
+
+
+_TITLED = re.compile(r'(<g id="([^"]+)" class="[^"]*"[^>]*>\s*<title>)(.*?)(</title>)', re.DOTALL)
+
+
+def _retitle(svg: str, titles: dict[str, str]) -> str:
+    """Replace Graphviz's ``<title>n0</title>`` tooltips with the ones in ``titles``."""
+
+    def replace(match: re.Match[str]) -> str:
+        title = titles.get(match[2])
+        return match[0] if title is None else f"{match[1]}{escape(title, quote=False)}{match[4]}"
+
+    return _TITLED.sub(replace, svg)
+
+
 def draw_dot(
     root: GraphNode,
     format: str = "svg",
@@ -192,69 +455,109 @@ def draw_dot(
     *,
     max_nodes: int = MAX_NODES,
     graph_id: str = "graph",
+    active: GraphNode | None = None,
+    written: Collection[GraphNode] = (),
 ) -> ValueGraph:
     """Draw ``root``'s graph: a record per value, a small node per operation.
 
-    Each value shows ``label | data | grad`` to four decimals. Leaves, the
-    output and the operations have shapes of their own, and a gradient's
-    colour and weight show its sign and size. ``graph_id`` prefixes every
-    element id of the SVG, so several drawings can share one HTML page.
+    Each value shows its name, ``data`` and ``grad`` to four decimals; an
+    unlabelled value is named by its formula (``a*b``). A plain number of the
+    expression (a node whose ``_is_constant`` is true) is a small box with its
+    value and no gradient. Leaves, the output and the operations have shapes
+    of their own, and a gradient's colour and weight show its sign and size.
+    ``active`` marks the node whose backward rule runs and ``written`` the
+    nodes whose gradients it just changed. ``graph_id`` prefixes every element
+    id of the SVG, so several drawings can share one HTML page.
 
     >>> from autograd import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> e = a * b; e.label = "e"
     >>> dot = draw_dot(e)
-    >>> 'label="{ e | data -6.0000 | grad 0.0000 }"' in dot.source
+    >>> 'label="e | data -6.0000 | grad 0.0000"' in dot.source
     True
     >>> [line.split()[0] for line in dot.source.splitlines() if "label=" in line]
     ['n0', 'n0op', 'n1', 'n2']
+    >>> draw_dot(a * b).titles["graph_n0"]
+    'a*b: data -6.0000, grad 0.0000'
     """
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
-    nodes, edges = trace(root, max_nodes)
-    index_of = {id(node): index for index, node in enumerate(nodes)}
-    largest = max((abs(n.grad) for n in nodes), default=0.0) or 1.0
+    walk = _walk(root, max_nodes)
+    names = _names(walk)
+    index_of = {id(node): index for index, node in enumerate(walk.nodes)}
+    largest = max((abs(n.grad) for n in walk.nodes if not _is_constant(n)), default=0.0) or 1.0
+    written_ids = {id(node) for node in written}
+    font = {"fontname": FONT, "fontsize": str(FONT_SIZE)}
     dot = ValueGraph(
         name=graph_id,
         format=format,
-        graph_attr={
-            "rankdir": rankdir,
-            "id": graph_id,
-            "bgcolor": "transparent",
-            "fontname": "Helvetica",
-        },
-        node_attr={"fontname": "Helvetica", "fontsize": "12"},
-        edge_attr={"color": "#6b6b6b", "arrowsize": "0.7"},
+        graph_attr={"rankdir": rankdir, "id": graph_id, "bgcolor": "transparent", **font},
+        node_attr=font,
+        edge_attr={"color": "#6b6b6b", "arrowsize": "0.7", **font},
     )
-    for index, node in enumerate(nodes):
-        children = _children(node)
+    root_name = names[id(root)]
+    dot.titles = {graph_id: f"Computation graph of {root_name}"}
+    # Fields stack vertically in both layouts: the braces turn a TB record on its side.
+    record = "{{ {} }}" if rankdir == "TB" else "{}"
+    for index, node in enumerate(walk.nodes):
+        name = names[id(node)]
+        node_id = f"{graph_id}_n{index}"
+        if _is_constant(node):
+            dot.node(
+                f"n{index}", label=_escape(name), id=node_id, **{"class": "constant"}, **_CONSTANT
+            )
+            dot.titles[node_id] = f"the constant {name}"
+            continue
+        children = walk.children[id(node)]
         kind = "output" if node is root else "interior" if children else "leaf"
-        label = _escape(_label(node))
+        state = " active" if node is active else " written" if id(node) in written_ids else ""
+        fields = f"{_escape(name)} | data {node.data:.4f} | grad {node.grad:.4f}"
         dot.node(
             f"n{index}",
-            label=f"{{ {label} | data {node.data:.4f} | grad {node.grad:.4f} }}",
+            label=record.format(fields),
             shape="record",
-            id=f"{graph_id}_n{index}",
-            **{"class": f"value {kind}"},
-            **_value_style(kind, node.grad, largest),
+            id=node_id,
+            **{"class": f"value {kind}{state}"},
+            **_value_style(kind, node.grad, largest, state.strip()),
         )
+        dot.titles[node_id] = f"{name}: data {node.data:.4f}, grad {node.grad:.4f}"
         if children:
+            op = _operation_label(node._op, len(children))
+            active_op = node is active
             dot.node(
                 f"n{index}op",
-                label=_escape(node._op) or "?",
-                shape="circle" if len(node._op) <= 2 else "ellipse",
-                id=f"{graph_id}_n{index}_op",
-                **{"class": "operation"},
-                **_OPERATION_STYLE,
+                label=_escape(op),
+                shape="circle" if len(op) <= 2 else "ellipse",
+                id=f"{node_id}_op",
+                **{"class": "operation active" if active_op else "operation"},
+                **(
+                    _OPERATION_STYLE
+                    | ({"fillcolor": _ACTIVE_FILL, "color": _ACTIVE} if active_op else {})
+                ),
             )
+            dot.titles[f"{node_id}_op"] = f"{op}: makes {name}"
             dot.edge(f"n{index}op", f"n{index}", id=f"{graph_id}_e{index}")
-    for number, (child, parent) in enumerate(edges):
-        dot.edge(
-            f"n{index_of[id(child)]}",
-            f"n{index_of[id(parent)]}op",
-            id=f"{graph_id}_c{number}",
-        )
+            dot.titles[f"{graph_id}_e{index}"] = f"{op} → {name}"
+    for number, (child, parent) in enumerate(walk.edges):
+        edge_id = f"{graph_id}_c{number}"
+        attributes: dict[str, str] = {"id": edge_id}
+        if parent is active:
+            attributes.update({"color": _ACTIVE, "penwidth": "2", "class": "active"})
+        if parent._op == "dot":
+            position = walk.children[id(parent)].index(child)
+            pairs = len(walk.children[id(parent)]) // 2
+            attributes["label"] = "b" if position >= 2 * pairs else str(position // 2 + 1)
+        dot.edge(f"n{index_of[id(child)]}", f"n{index_of[id(parent)]}op", **attributes)
+        dot.titles[edge_id] = f"{names[id(child)]} → {names[id(parent)]}"
     return dot
+
+
+def _operation_label(op: str, count: int) -> str:
+    if op == "sum":
+        return "+"
+    if op == "dot":
+        return "Σ w·x + b" if count % 2 else "Σ w·x"
+    return op or "?"
 
 
 _OPERATION_STYLE = {
@@ -265,11 +568,22 @@ _OPERATION_STYLE = {
     "width": "0.3",
     "height": "0.3",
 }
+_CONSTANT = {
+    "shape": "box",
+    "style": "rounded",
+    "color": "#8a8a8a",
+    "margin": "0.06,0.02",
+    "width": "0.3",
+    "height": "0.25",
+}
 _FILL = {"leaf": "#e3eefa", "interior": "#ffffff", "output": "#f3f0e6"}
+_ACTIVE = "#c77c00"
+_ACTIVE_FILL = "#ffe7a3"
+_WRITTEN_FILL = "#d5f0d8"
 
 
-def _value_style(kind: str, grad: float, largest: float) -> dict[str, str]:
-    """Border colour by the gradient's sign, border width by its size."""
+def _value_style(kind: str, grad: float, largest: float, state: str) -> dict[str, str]:
+    """Border colour by the gradient's sign, border width by its size; fill by role."""
     if grad > 0:
         color = "#1f6fb5"
     elif grad < 0:
@@ -278,12 +592,12 @@ def _value_style(kind: str, grad: float, largest: float) -> dict[str, str]:
         color = "#4a4a4a"
     weight = 1.0 + 2.5 * abs(grad) / largest
     style = "filled,bold" if kind == "output" else "filled"
-    return {
-        "color": color,
-        "penwidth": f"{weight:.1f}",
-        "style": style,
-        "fillcolor": _FILL[kind],
-    }
+    fill = _FILL[kind]
+    if state == "active":
+        color, weight, fill = _ACTIVE, 3.5, _ACTIVE_FILL
+    elif state == "written":
+        fill = _WRITTEN_FILL
+    return {"color": color, "penwidth": f"{weight:.1f}", "style": style, "fillcolor": fill}
 
 
 def _escape(text: str) -> str:

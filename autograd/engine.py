@@ -1,38 +1,44 @@
 """The `Value` node: one scalar, the operation that made it, and its gradient.
 
-Every operation below computes its forward value and, right beside it, the
-rule that applies its local derivative during back-propagation. The rules are
-looked up by the node's ``_op`` string, so a node keeps no closure and no
-reference to itself: a finished graph is freed by reference counting alone,
-without waking the cyclic garbage collector.
+Every operation is a kind of node: a subclass of `Value` whose ``_op`` names
+the operation and whose ``_backward()`` applies its local derivative. The
+forward rules below compute a node's value; right under them, the rules
+that pass its gradient back. A node keeps no closure over itself, so a
+finished graph holds no reference cycle and is freed by reference counting
+alone.
+
+Operations are registered by name with `register_operation`, the built-in
+ones exactly like new ones; a node made by hand, ``Value(data, children,
+op)``, becomes a node of the operation registered as ``op``.
 """
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
-from collections.abc import Callable, Iterable
-from functools import cache
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from numbers import Real
-from typing import Final, TypeAlias, cast
+from types import FunctionType
+from typing import Any, ClassVar, NamedTuple, TypeAlias
 
-__all__ = ["Number", "Value"]
+__all__ = [
+    "BackwardRule",
+    "Constant",
+    "Number",
+    "Value",
+    "pause_gc",
+    "register_operation",
+    "topological_order",
+]
 
 Number: TypeAlias = int | float
 """A plain real number that may stand on either side of an operation."""
 
-_BackwardRule: TypeAlias = Callable[["Value"], None]
-_RULES: dict[str, _BackwardRule] = {}
-
-
-def _rule(op: str) -> Callable[[_BackwardRule], _BackwardRule]:
-    """Register ``function`` as the backward rule of the operation ``op``."""
-
-    def register(function: _BackwardRule) -> _BackwardRule:
-        _RULES[op] = function
-        return function
-
-    return register
+BackwardRule: TypeAlias = Callable[["Value"], None]
+"""A function ``rule(out)`` that adds ``local derivative * out.grad`` to each
+child of ``out``: the chain rule applied at one node."""
 
 
 def _real(number: object, role: str) -> float:
@@ -46,60 +52,17 @@ def _real(number: object, role: str) -> float:
     return float(number)
 
 
-def _constant(number: object, op: str) -> float:
+def _operand(number: object, op: str) -> float:
     """A plain number beside ``op``, as a float; anything else is a TypeError."""
     if type(number) is float:
         return number
-    return _real(number, _OPERAND_ROLES.get(op, "an operand"))
-
-
-def _constant_node(number: object, op: str) -> Value:
-    """A plain number on the left of ``op``, as a constant leaf node."""
-    return _node(_constant(number, op), "", None)
+    return _real(number, f"the other operand of '{op}'")
 
 
 def _check_text(**fields: object) -> None:
     for name, text in fields.items():
         if not isinstance(text, str):
             raise TypeError(f"{name} must be a str, got {type(text).__name__}")
-
-
-def _two_children(children: Iterable[Value]) -> tuple[Value | None, Value | None]:
-    """Check the children given to the constructor; return them as two slots."""
-    if isinstance(children, str):
-        raise TypeError(
-            f"_children must be Value nodes, got the str {children!r}; "
-            "pass a label by name: Value(..., label='name')"
-        )
-    nodes = tuple(children)
-    for child in nodes:
-        if not isinstance(child, Value):
-            raise TypeError(f"_children must be Value nodes, got {type(child).__name__}")
-    if len(nodes) > 2:
-        raise ValueError(f"a Value has at most two children, got {len(nodes)}")
-    return (nodes[0] if nodes else None), (nodes[1] if len(nodes) == 2 else None)
-
-
-_OPERAND_ROLES = {op: f"the other operand of '{op}'" for op in ("+", "-", "*", "/", "**")}
-_ADD: Final = "+"
-_SUB: Final = "-"
-_MUL: Final = "*"
-_DIV: Final = "/"
-_NEG: Final = "neg"
-_POW: Final = "**"
-_TANH: Final = "tanh"
-_EXP: Final = "exp"
-_LOG: Final = "log"
-_RELU: Final = "ReLU"
-_SIGMOID: Final = "sigmoid"
-
-
-@cache
-def _power_op(exponent: float) -> str:
-    """The ``_op`` text of raising to a constant, ``'**2'`` for a square."""
-    text = f"**{int(exponent)}" if exponent.is_integer() else f"**{exponent!r}"
-    _RULES[text] = Value._power_by_number_backward
-    return text
 
 
 class Value:
@@ -125,16 +88,33 @@ class Value:
     >>> L.backward()
     >>> a.grad, L.grad
     (-6.0, 1.0)
+
+    A node takes extra attributes, as optimizers that keep state per
+    parameter expect:
+
+    >>> a.momentum = 0.0
     """
 
-    __slots__ = ("_a", "_b", "_op", "data", "grad", "label")
+    # ``_a`` and ``_b`` hold the children: one or two Values, or a float for
+    # a plain number on the right (or a constant exponent). An operation of
+    # any number of children keeps a tuple of them in ``_a``; a ``dot`` keeps
+    # its weights (then its bias) in ``_a`` and its inputs in ``_b``, two
+    # tuples that the nodes of one layer share. The operation is the node's
+    # class. ``__dict__`` holds extra attributes such as ``label``.
+    __slots__ = ("__dict__", "_a", "_b", "data", "grad")
 
     data: float
     grad: float
-    label: str
-    _op: str
-    _a: Value | None
-    _b: Value | float | None
+    _a: Any
+    _b: Any
+
+    label: str = ""
+    """A name for the node, shown in drawings and descriptions."""
+
+    _op: str = ""
+    """The operation that made the node; ``''`` for a leaf."""
+
+    _is_constant: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -147,164 +127,135 @@ class Value:
         self.grad = 0.0
         if type(label) is not str or type(_op) is not str:
             _check_text(label=label, _op=_op)
-        self.label = label
-        self._op = _op
-        if _children:
-            self._a, self._b = _two_children(_children)
-        else:
-            self._a = self._b = None
+        if label:
+            self.label = label
+        self._a = self._b = None
+        if _children or _op:
+            _link(self, _children, _op)
 
     @property
     def _prev(self) -> tuple[Value, ...]:
         """The children that made this node, in operand order.
 
-        A plain number on the right of ``+ - * /`` is kept as a float, not a
-        node, and shows up here as a fresh constant Value with no gradient.
+        A plain-number operand shows up as a `Constant`; a constant exponent
+        is part of the operation's name instead (``'**2'``). A number on the
+        right is stored as a float, and each read of ``_prev`` wraps it in a
+        new `Constant`.
+
+        >>> v = Value(3.0, label="v")
+        >>> (v * 2)._prev
+        (Value(data=3.0, grad=0.0), Constant(2.0))
+        >>> (v**2)._prev
+        (Value(data=3.0, grad=0.0),)
         """
         a, b = self._a, self._b
         if a is None:
             return ()
-        if b is None or (type(b) is float and self._op.startswith("**")):
+        if type(a) is tuple:
+            return a if b is None else _interleave(a, b)
+        if b is None:
             return (a,)
         if type(b) is float:
-            return (a, _node(b, "", None))
-        return (a, b)  # type: ignore[return-value]
+            return (a, Constant(b))
+        return (a, b)
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
 
-    # -- arithmetic: each forward rule, then its local derivative -----------
-    # ``out._b`` is a float where the right operand was a plain number.
+    # -- arithmetic ----------------------------------------------------------
+    # A plain number on the right is kept as a float in ``_b``; on the left it
+    # becomes a Constant node, whose gradient is always 0.
 
     def __add__(self, other: Value | Number) -> Value:
         """``self + other``; d/da = 1, d/db = 1."""
+        out = _new(_Add)  # inlined _node(): the hottest path of the engine
         if isinstance(other, Value):
-            return _node(self.data + other.data, _ADD, self, other)
-        k = _constant(other, _ADD)
-        return _node(self.data + k, _ADD, self, k)
+            out.data = self.data + other.data
+        else:
+            other = _operand(other, "+")
+            out.data = self.data + other
+        out.grad = 0.0
+        out._a = self
+        out._b = other
+        return out
 
     def __radd__(self, other: Number) -> Value:
         """``other + self``."""
-        return _constant_node(other, _ADD) + self
-
-    @staticmethod
-    @_rule(_ADD)
-    def _add_backward(out: Value) -> None:
-        out._a.grad += out.grad  # type: ignore[union-attr]
-        b = out._b
-        if type(b) is not float:
-            b.grad += out.grad  # type: ignore[union-attr]
+        return Constant(_operand(other, "+")) + self
 
     def __sub__(self, other: Value | Number) -> Value:
         """``self - other``; d/da = 1, d/db = -1."""
+        out = _new(_Sub)
         if isinstance(other, Value):
-            return _node(self.data - other.data, _SUB, self, other)
-        k = _constant(other, _SUB)
-        return _node(self.data - k, _SUB, self, k)
+            out.data = self.data - other.data
+        else:
+            other = _operand(other, "-")
+            out.data = self.data - other
+        out.grad = 0.0
+        out._a = self
+        out._b = other
+        return out
 
     def __rsub__(self, other: Number) -> Value:
         """``other - self``."""
-        return _constant_node(other, _SUB) - self
-
-    @staticmethod
-    @_rule(_SUB)
-    def _sub_backward(out: Value) -> None:
-        out._a.grad += out.grad  # type: ignore[union-attr]
-        b = out._b
-        if type(b) is not float:
-            b.grad -= out.grad  # type: ignore[union-attr]
+        return Constant(_operand(other, "-")) - self
 
     def __mul__(self, other: Value | Number) -> Value:
         """``self * other``; d/da = b, d/db = a."""
+        out = _new(_Mul)
         if isinstance(other, Value):
-            return _node(self.data * other.data, _MUL, self, other)
-        k = _constant(other, _MUL)
-        return _node(self.data * k, _MUL, self, k)
+            out.data = self.data * other.data
+        else:
+            other = _operand(other, "*")
+            out.data = self.data * other
+        out.grad = 0.0
+        out._a = self
+        out._b = other
+        return out
 
     def __rmul__(self, other: Number) -> Value:
         """``other * self``."""
-        return _constant_node(other, _MUL) * self
-
-    @staticmethod
-    @_rule(_MUL)
-    def _mul_backward(out: Value) -> None:
-        a, b = out._a, out._b
-        if type(b) is float:
-            a.grad += b * out.grad  # type: ignore[union-attr]
-        else:
-            a.grad += b.data * out.grad  # type: ignore[union-attr]
-            b.grad += a.data * out.grad  # type: ignore[union-attr]
+        return Constant(_operand(other, "*")) * self
 
     def __truediv__(self, other: Value | Number) -> Value:
         """``self / other``; d/da = 1/b, d/db = -a/b**2."""
-        divisor = other if isinstance(other, Value) else _constant(other, _DIV)
+        divisor = other if isinstance(other, Value) else _operand(other, "/")
         k = divisor.data if isinstance(divisor, Value) else divisor
         if k == 0.0:
             raise ZeroDivisionError(f"division by zero: {self._describe()} divided by {k!r}")
-        return _node(self.data / k, _DIV, self, divisor)
+        return _node(_Div, self.data / k, self, divisor)
 
     def __rtruediv__(self, other: Number) -> Value:
         """``other / self``."""
-        return _constant_node(other, _DIV) / self
-
-    @staticmethod
-    @_rule(_DIV)
-    def _div_backward(out: Value) -> None:
-        a, b = out._a, out._b
-        if type(b) is float:
-            a.grad += out.grad / b  # type: ignore[union-attr]
-        else:
-            a.grad += out.grad / b.data  # type: ignore[union-attr]
-            b.grad -= out.grad * out.data / b.data  # type: ignore[union-attr]
+        return Constant(_operand(other, "/")) / self
 
     def __neg__(self) -> Value:
         """``-self``; d/da = -1."""
-        return _node(-self.data, _NEG, self)
-
-    @staticmethod
-    @_rule(_NEG)
-    def _neg_backward(out: Value) -> None:
-        out._a.grad -= out.grad  # type: ignore[union-attr]
+        return _node(_Neg, -self.data, self)
 
     def __pow__(self, exponent: Value | Number) -> Value:
         """``self ** exponent``, by a number or by another Value.
 
         With a number k: d/da = k * a**(k-1). With a Value b: also
-        d/db = a**b * ln(a), which needs a positive base.
+        d/db = a**b * ln(a). For a negative base that is not a real number,
+        so the exponent's gradient is nan (as in PyTorch) while the base's
+        gradient is exact.
 
         >>> (Value(3.0) ** 2).data
         9.0
-        >>> (Value(2.0) ** Value(3.0)).data
-        8.0
+        >>> a, b = Value(-2.0), Value(2.0)
+        >>> (a**b).backward()
+        >>> a.grad, b.grad
+        (-4.0, nan)
         """
         if isinstance(exponent, Value):
-            return _node(_power(self.data, exponent.data), _POW, self, exponent)
+            return _node(_Pow, _power(self.data, exponent.data), self, exponent)
         k = _real(exponent, "the exponent of '**'")
-        out = _node(_power(self.data, k), _power_op(k), self)
-        out._b = k
-        return out
+        return _node(_PowNumber, _power(self.data, k), self, k)
 
     def __rpow__(self, base: Number) -> Value:
         """``base ** self``, a number raised to a Value."""
-        return _constant_node(base, _POW) ** self
-
-    @staticmethod
-    def _power_by_number_backward(out: Value) -> None:
-        a, k = out._a, out._b
-        a.grad += k * _power(a.data, k - 1.0) * out.grad  # type: ignore[operator, union-attr, arg-type]
-
-    @staticmethod
-    @_rule(_POW)
-    def _power_by_value_backward(out: Value) -> None:
-        a, b = cast(Value, out._a), cast(Value, out._b)
-        if a.data <= 0.0:
-            raise ValueError(
-                "the gradient of a ** b with respect to the exponent b needs "
-                f"a positive base (it is a**b * ln a); the base is {a.data!r}. "
-                "Raise to a plain number instead if the exponent is a constant."
-            )
-        a.grad += b.data * out.data / a.data * out.grad
-        b.grad += out.data * math.log(a.data) * out.grad
+        return Constant(_real(base, "the base of '**'")) ** self
 
     # -- functions of one value ---------------------------------------------
 
@@ -314,12 +265,7 @@ class Value:
         >>> Value(1000.0).tanh().data
         1.0
         """
-        return _node(math.tanh(self.data), _TANH, self)
-
-    @staticmethod
-    @_rule(_TANH)
-    def _tanh_backward(out: Value) -> None:
-        out._a.grad += (1.0 - out.data * out.data) * out.grad  # type: ignore[union-attr]
+        return _node(_Tanh, math.tanh(self.data), self)
 
     def exp(self) -> Value:
         """The exponential e**a; d/da = e**a.
@@ -334,12 +280,7 @@ class Value:
                 f"exp overflowed: exp({self.data!r}) is larger than the largest "
                 f"float (the node is {self._describe()})"
             ) from None
-        return _node(result, _EXP, self)
-
-    @staticmethod
-    @_rule(_EXP)
-    def _exp_backward(out: Value) -> None:
-        out._a.grad += out.data * out.grad  # type: ignore[union-attr]
+        return _node(_Exp, result, self)
 
     def log(self) -> Value:
         """The natural logarithm; d/da = 1/a. Defined for positive values only.
@@ -352,27 +293,16 @@ class Value:
                 f"log is defined only for positive values; {self._describe()} "
                 f"has data {self.data!r}"
             )
-        return _node(math.log(self.data), _LOG, self)
-
-    @staticmethod
-    @_rule(_LOG)
-    def _log_backward(out: Value) -> None:
-        a = out._a
-        a.grad += out.grad / a.data  # type: ignore[union-attr]
+        return _node(_Log, math.log(self.data), self)
 
     def relu(self) -> Value:
-        """max(0, a); d/da = 1 where a > 0, else 0.
+        """max(0, a); d/da = 1 where a > 0, else 0. NaN stays NaN.
 
-        >>> Value(-2.0).relu().data, Value(3.0).relu().data
-        (0.0, 3.0)
+        >>> Value(-2.0).relu().data, Value(3.0).relu().data, Value(float("nan")).relu().data
+        (0.0, 3.0, nan)
         """
-        return _node(self.data if self.data > 0.0 else 0.0, _RELU, self)
-
-    @staticmethod
-    @_rule(_RELU)
-    def _relu_backward(out: Value) -> None:
-        if out.data > 0.0:
-            out._a.grad += out.grad  # type: ignore[union-attr]
+        x = self.data
+        return _node(_Relu, 0.0 if x <= 0.0 else x, self)
 
     def sigmoid(self) -> Value:
         """The logistic function 1 / (1 + e**-a); d/da = s * (1 - s).
@@ -386,13 +316,66 @@ class Value:
         else:
             z = math.exp(x)
             s = z / (1.0 + z)
-        return _node(s, _SIGMOID, self)
+        return _node(_Sigmoid, s, self)
+
+    # -- operations on many values ------------------------------------------
 
     @staticmethod
-    @_rule(_SIGMOID)
-    def _sigmoid_backward(out: Value) -> None:
-        s = out.data
-        out._a.grad += s * (1.0 - s) * out.grad  # type: ignore[union-attr]
+    def sum(values: Iterable[Value | Number]) -> Value:
+        """The sum of ``values`` as one node; d/dv = 1 for every term.
+
+        One node of ``n`` children replaces a chain of ``n - 1`` additions:
+        the same value, added left to right, in a fraction of the time and
+        memory. Its ``_op`` is ``'sum'`` and ``_prev`` the terms in order; a
+        plain number among them becomes a `Constant`.
+
+        >>> a, b, c = Value(1.0), Value(2.0), Value(3.0)
+        >>> total = Value.sum([a, b, c, 0.5])
+        >>> total.data, total._op
+        (6.5, 'sum')
+        >>> total.backward()
+        >>> a.grad, b.grad, c.grad
+        (1.0, 1.0, 1.0)
+        """
+        terms = _nodes(values, "Value.sum")
+        if not terms:
+            raise ValueError("Value.sum needs at least one value")
+        total = 0.0
+        for term in terms:
+            total += term.data
+        return _node(_Sum, total, tuple(terms))
+
+    @staticmethod
+    def dot(
+        weights: Sequence[Value | Number],
+        inputs: Sequence[Value | Number],
+        bias: Value | Number | None = None,
+    ) -> Value:
+        """``w1*x1 + w2*x2 + ... + b`` as one node, the linear part of a neuron.
+
+        d/dwi = xi, d/dxi = wi and d/db = 1. Its ``_op`` is ``'dot'`` and its
+        ``_prev`` is ``(w1, x1, w2, x2, ..., b)``. The sum is taken as
+        ``((b + w1*x1) + w2*x2) + ...``, the order of a neuron written with
+        ``+`` and ``*``, so both give the same float.
+
+        >>> w1, w2, b = Value(-3.0), Value(1.0), Value(6.5)
+        >>> x1, x2 = Value(2.0), Value(0.0)
+        >>> n = Value.dot([w1, w2], [x1, x2], b)
+        >>> n.data, n._op
+        (0.5, 'dot')
+        >>> n.backward()
+        >>> w1.grad, x1.grad, b.grad
+        (2.0, -3.0, 1.0)
+        """
+        ws = _nodes(weights, "the weights of Value.dot")
+        xs = _nodes(inputs, "the inputs of Value.dot")
+        if len(ws) != len(xs):
+            raise ValueError(f"Value.dot got {len(ws)} weights but {len(xs)} inputs")
+        if not ws:
+            raise ValueError("Value.dot needs at least one weight and input")
+        if bias is not None:
+            ws += _nodes((bias,), "the bias of Value.dot")
+        return _dot(tuple(ws), tuple(xs))
 
     # -- back-propagation ----------------------------------------------------
 
@@ -400,7 +383,8 @@ class Value:
         """Apply this node's local derivatives once: pass ``grad`` to the children.
 
         This is the single step that ``backward()`` repeats over the whole
-        graph, from the output back to the leaves.
+        graph, from the output back to the leaves; each operation defines
+        its own, and a leaf has nothing to pass on.
 
         >>> x, y = Value(3.0), Value(4.0)
         >>> z = x * y
@@ -408,25 +392,29 @@ class Value:
         >>> z._backward()
         >>> x.grad, y.grad
         (4.0, 3.0)
+
+        A node may also be given a function of its own, as in micrograd;
+        ``backward()`` then uses it for that node:
+
+        >>> import math
+        >>> x = Value(0.5)
+        >>> out = Value(math.sin(x.data), (x,), "my-sin")
+        >>> def step():
+        ...     x.grad += math.cos(x.data) * out.grad
+        >>> out._backward = step
+        >>> out.backward()
+        >>> x.grad == math.cos(0.5)
+        True
         """
-        if self._a is None:
-            return
-        rule = _RULES.get(self._op)
-        if rule is None:
-            raise ValueError(
-                f"no derivative rule for the operation {self._op!r} of "
-                f"{self._describe()}; build nodes with the operators and methods "
-                "of Value"
-            )
-        rule(self)
 
     def backward(self) -> None:
         """Compute the gradient of this node with respect to every node below it.
 
         The graph is ordered without recursion, so a chain of a million
         nodes is fine. The gradients of interior nodes are reset before each
-        call; the leaves accumulate, so call ``zero_grad()`` (or set
-        ``grad = 0.0``) between training steps.
+        call; the leaves accumulate, so set each leaf's ``grad = 0.0`` between
+        training steps (``zero_grad()`` of a :class:`~autograd.nn.Module` or of
+        :class:`~autograd.nn.SGD` does that for their parameters).
 
         >>> a = Value(3.0)
         >>> b = a + a
@@ -434,47 +422,500 @@ class Value:
         >>> a.grad
         2.0
         """
-        # The walk makes no reference cycles, so the cyclic garbage collector
-        # has nothing to find; pausing it saves a scan of the whole graph.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            order = topological_order(self)
-            for node in order:
-                if node._a is not None:
-                    node.grad = 0.0
-            self.grad += 1.0
-            rules = _RULES
-            for node in reversed(order):
-                if node._a is None:
-                    continue
-                rule = rules.get(node._op)
-                if rule is None:
-                    node._backward()  # raises the error that names the operation
-                else:
-                    rule(node)
-        finally:
-            if collecting:
-                gc.enable()
+        order = _interior_order(self)
+        for node in order:
+            node.grad = 0.0
+        self.grad += 1.0
+        for node in reversed(order):
+            node._backward()
 
     def _describe(self) -> str:
         name = f"'{self.label}'" if self.label else "a Value"
         return f"{name} (data={self.data!r})"
 
+    # -- copying and pickling, without recursion -----------------------------
 
-def _node(data: float, op: str, a: Value | None, b: Value | float | None = None) -> Value:
+    def __copy__(self) -> Value:
+        out = _new(type(self))
+        out.data, out.grad, out._a, out._b = self.data, self.grad, self._a, self._b
+        if self.__dict__:
+            out.__dict__.update(self.__dict__)
+        return out
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        def copied(child: Any) -> Any:
+            if isinstance(child, Value):
+                return memo[id(child)]
+            if type(child) is tuple:
+                if id(child) not in memo:  # tuples shared by the nodes of a layer stay shared
+                    memo[id(child)] = tuple(memo[id(c)] for c in child)
+                return memo[id(child)]
+            return child
+
+        for node in topological_order(self):
+            if id(node) in memo:
+                continue
+            out = _new(type(node))
+            out.data, out.grad = node.data, node.grad
+            out._a, out._b = copied(node._a), copied(node._b)
+            memo[id(node)] = out
+            if node.__dict__:
+                out.__dict__.update(copy.deepcopy(node.__dict__, memo))
+        copy_of_self: Value = memo[id(self)]
+        return copy_of_self
+
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        """Pickle the graph children first, so that its depth does not matter.
+
+        The first node pickled saves every node below it, in topological
+        order, before itself; each of them then refers only to nodes already
+        saved. A node is restored as a node of the operation registered
+        under its ``_op`` in the process that loads it.
+        """
+        me = id(self)
+        in_graph = _SAVING.pop(me, None)
+        if in_graph is not None or self._a is None:
+            if in_graph is not None and in_graph[0] == me:  # the graph's root: clean up
+                for key in in_graph[1]:
+                    _SAVING.pop(key, None)
+            extra = dict(self.__dict__) or None
+            fields = (self._op, self._is_constant, self.data, self.grad, self._a, self._b, extra)
+            return _restore, fields
+        order = topological_order(self)
+        keys = [id(node) for node in order if node._a is not None]
+        entry = (me, keys)
+        for key in keys:
+            _SAVING[key] = entry
+        return _last, (order,)
+
+
+class Constant(Value):
+    """A plain number used as an operand, as a node of the graph.
+
+    A constant has no gradient: its ``grad`` is always 0, and what the
+    chain rule passes to it is dropped. ``2 * v`` has the children
+    ``(Constant(2.0), v)``.
+
+    >>> v = Value(3.0)
+    >>> out = 1 - v
+    >>> out._prev
+    (Constant(1.0), Value(data=3.0, grad=0.0))
+    >>> out.backward()
+    >>> out._prev[0].grad, v.grad
+    (0.0, -1.0)
+    """
+
+    __slots__ = ()
+
+    _is_constant: ClassVar[bool] = True
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        super().__init__(data, label=label)
+
+    @property
+    def grad(self) -> float:
+        """A constant receives no gradient, so this is always 0.0."""
+        return 0.0
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"Constant({self.data!r})"
+
+
+# -- operations: registering them, and their local derivatives --------------
+
+
+class _Operation(NamedTuple):
+    node_class: type[Value]
+    children: int | None  # None: any number of children, at least one
+
+
+_OPERATIONS: dict[str, _Operation] = {}
+_BUILT_IN: set[str] = set()
+
+
+def register_operation(op: str, *, children: int | None) -> Callable[[BackwardRule], BackwardRule]:
+    """Register the backward rule of the operation named ``op``.
+
+    Use it as a decorator on a function ``rule(out)`` that adds, for each
+    child of ``out``, the local derivative of ``out`` with respect to that
+    child times ``out.grad``. ``children`` is how many children a node of
+    this operation has, or None for any number (at least one). A node made
+    with ``Value(data, children, op)`` is then a node of this operation:
+    ``backward()`` and ``_backward()`` apply the rule to it. The built-in
+    operations are registered the same way.
+
+    >>> import math
+    >>> @register_operation("sin", children=1)
+    ... def sin_backward(out):
+    ...     (x,) = out._prev
+    ...     x.grad += math.cos(x.data) * out.grad
+    >>> def sin(x):
+    ...     return Value(math.sin(x.data), (x,), "sin")
+    >>> x = Value(0.5)
+    >>> y = sin(x) * 2
+    >>> y.backward()
+    >>> x.grad == 2 * math.cos(0.5)
+    True
+
+    Registering a name again replaces its rule for the nodes made from then
+    on, so re-running a notebook cell is fine; the built-in operations
+    cannot be replaced. A registered operation can be pickled by name and
+    back-propagated in another process once it is registered there too.
+    """
+    if not isinstance(op, str) or not op:
+        raise TypeError(f"an operation needs a non-empty str name, got {op!r}")
+    if children is not None and (
+        isinstance(children, bool) or not isinstance(children, int) or children < 1
+    ):
+        raise ValueError(f"children must be a whole number >= 1 or None, got {children!r}")
+    if op in _BUILT_IN:
+        raise ValueError(f"{op!r} is a built-in operation and cannot be redefined")
+
+    def register(backward: BackwardRule) -> BackwardRule:
+        if not callable(backward):
+            raise TypeError(f"the backward rule of {op!r} must be callable")
+        method = backward if isinstance(backward, FunctionType) else _as_method(backward)
+        namespace = {"__slots__": (), "_op": op, "_backward": method, "__module__": __name__}
+        node_class = type(f"Value[{op}]", (Value,), namespace)
+        _OPERATIONS[op] = _Operation(node_class, children)
+        return backward
+
+    return register
+
+
+def _as_method(rule: BackwardRule) -> Callable[[Value], None]:
+    def apply(out: Value) -> None:
+        rule(out)
+
+    return apply
+
+
+def _built_in(op: str, children: int | None, backward: BackwardRule) -> type[Value]:
+    """Register a built-in operation; return the class of its nodes."""
+    register_operation(op, children=children)(backward)
+    _BUILT_IN.add(op)
+    return _OPERATIONS[op].node_class
+
+
+# The rules, each followed by the class of its nodes. ``out`` is the node;
+# its children are ``out._a`` and ``out._b`` (a float for a plain number on
+# the right) or, for ``sum``, the tuple ``out._a``; for ``dot``, the weights
+# ``out._a`` and the inputs ``out._b``.
+
+
+def _add_backward(out: Value) -> None:
+    g = out.grad
+    out._a.grad += g
+    b = out._b
+    if type(b) is not float:
+        b.grad += g
+
+
+_Add = _built_in("+", 2, _add_backward)
+
+
+def _sub_backward(out: Value) -> None:
+    g = out.grad
+    out._a.grad += g
+    b = out._b
+    if type(b) is not float:
+        b.grad -= g
+
+
+_Sub = _built_in("-", 2, _sub_backward)
+
+
+def _mul_backward(out: Value) -> None:
+    a, b, g = out._a, out._b, out.grad
+    if type(b) is float:
+        a.grad += b * g
+    else:
+        a.grad += b.data * g
+        b.grad += a.data * g
+
+
+_Mul = _built_in("*", 2, _mul_backward)
+
+
+def _div_backward(out: Value) -> None:
+    a, b, g = out._a, out._b, out.grad
+    if type(b) is float:
+        a.grad += g / b
+    else:
+        a.grad += g / b.data
+        b.grad -= g * out.data / b.data
+
+
+_Div = _built_in("/", 2, _div_backward)
+
+
+def _neg_backward(out: Value) -> None:
+    out._a.grad -= out.grad
+
+
+_Neg = _built_in("neg", 1, _neg_backward)
+
+
+def _power_backward(out: Value) -> None:
+    g = out.grad
+    if g == 0.0:  # the chain rule's zero comes first: never 0 * inf
+        return
+    a, b = out._a, out._b
+    x, k = a.data, b.data
+    a.grad += k * _power_or_infinity(x, k - 1.0) * g
+    if x > 0.0:
+        b.grad += out.data * math.log(x) * g
+    elif x == 0.0:
+        # 0**b stays 0 for b > 0 whatever b is; for b < 0 it is infinite.
+        b.grad += (0.0 if k >= 0.0 else -math.inf) * g
+    else:
+        # a**b * ln(a) is not a real number for a negative base.
+        b.grad += math.nan
+
+
+_Pow = _built_in("**", 2, _power_backward)
+
+
+def _tanh_backward(out: Value) -> None:
+    t = out.data
+    out._a.grad += (1.0 - t * t) * out.grad
+
+
+_Tanh = _built_in("tanh", 1, _tanh_backward)
+
+
+def _exp_backward(out: Value) -> None:
+    out._a.grad += out.data * out.grad
+
+
+_Exp = _built_in("exp", 1, _exp_backward)
+
+
+def _log_backward(out: Value) -> None:
+    a = out._a
+    a.grad += out.grad / a.data
+
+
+_Log = _built_in("log", 1, _log_backward)
+
+
+def _relu_backward(out: Value) -> None:
+    if not out.data <= 0.0:  # passes for a positive value and for NaN
+        out._a.grad += out.grad
+
+
+_Relu = _built_in("ReLU", 1, _relu_backward)
+
+
+def _sigmoid_backward(out: Value) -> None:
+    s = out.data
+    out._a.grad += s * (1.0 - s) * out.grad
+
+
+_Sigmoid = _built_in("sigmoid", 1, _sigmoid_backward)
+
+
+def _sum_backward(out: Value) -> None:
+    g = out.grad
+    for term in out._a:
+        term.grad += g
+
+
+_Sum = _built_in("sum", None, _sum_backward)
+
+
+def _dot_backward(out: Value) -> None:
+    g = out.grad
+    weights, inputs = out._a, out._b
+    for w, x in zip(weights, inputs, strict=False):
+        w.grad += x.data * g
+        x.grad += w.data * g
+    if len(weights) > len(inputs):
+        weights[-1].grad += g
+
+
+_Dot = _built_in("dot", None, _dot_backward)
+
+
+class _PowNumber(Value):
+    """``a ** k`` for a plain number k, kept in ``_b``; its ``_op`` is ``'**k'``."""
+
+    __slots__ = ()
+
+    @property
+    def _op(self) -> str:  # type: ignore[override]
+        k: float = self._b
+        if k.is_integer() and abs(k) < 1e16:
+            return f"**{int(k)}"
+        return f"**{k!r}"
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        return (self._a,)
+
+    def _backward(self) -> None:
+        g = self.grad
+        if g == 0.0:  # the chain rule's zero comes first: never 0 * inf
+            return
+        a, k = self._a, self._b
+        a.grad += k * _power_or_infinity(a.data, k - 1.0) * g
+
+
+class _Unregistered(Value):
+    """A node made by hand for an operation that has no registered rule."""
+
+    __slots__ = ()
+
+    def _backward(self) -> None:
+        raise ValueError(
+            f"no derivative rule for the operation {self._op!r} of {self._describe()}; "
+            f"register one with @register_operation({self._op!r}, children=...) "
+            "or give the node its own _backward function"
+        )
+
+
+# -- making nodes --------------------------------------------------------------
+
+_new = object.__new__
+
+
+def _node(kind: type[Value], data: float, a: Any, b: Any = None) -> Value:
     """Make an interior node without re-checking what the operation computed."""
-    out = _new(Value)
+    out = _new(kind)
     out.data = data
     out.grad = 0.0
-    out.label = ""
-    out._op = op
     out._a = a
     out._b = b
     return out
 
 
-_new = object.__new__
+def _dot(weights: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
+    """A ``dot`` node; ``weights`` ends with the bias if it is one longer than ``inputs``."""
+    total = weights[-1].data if len(weights) > len(inputs) else 0.0
+    for w, x in zip(weights, inputs, strict=False):
+        total += w.data * x.data
+    return _node(_Dot, total, weights, inputs)
+
+
+def _interleave(weights: tuple[Value, ...], inputs: tuple[Value, ...]) -> tuple[Value, ...]:
+    """A ``dot``'s children in operand order: ``(w1, x1, w2, x2, ..., b)``."""
+    n = len(inputs)
+    children: list[Value] = [*weights, *inputs]
+    children[0 : 2 * n : 2] = weights[:n]
+    children[1 : 2 * n : 2] = inputs
+    children[2 * n :] = weights[n:]
+    return tuple(children)
+
+
+def _nodes(values: Iterable[Value | Number], role: str) -> list[Value]:
+    """``values`` as nodes: a plain number becomes a `Constant`."""
+    if isinstance(values, Value | str):
+        raise TypeError(f"{role} must be a sequence of values, got {type(values).__name__}")
+    return [v if isinstance(v, Value) else Constant(_real(v, f"each of {role}")) for v in values]
+
+
+def _link(node: Value, children: Iterable[Value], op: str) -> None:
+    """Make ``node`` a node of ``op`` with ``children``, checked against the operation."""
+    if isinstance(children, str):
+        raise TypeError(
+            f"_children must be Value nodes, got the str {children!r}; "
+            "pass a label by name: Value(..., label='name')"
+        )
+    nodes = tuple(children)
+    for child in nodes:
+        if not isinstance(child, Value):
+            raise TypeError(f"_children must be Value nodes, got {type(child).__name__}")
+    operation = _OPERATIONS.get(op)
+    if operation is not None:
+        expected = operation.children
+        if expected is None and not nodes:
+            raise ValueError(f"the operation {op!r} needs at least one child, got none")
+        if expected is not None and len(nodes) != expected:
+            raise ValueError(
+                f"the operation {op!r} takes {expected} "
+                f"{'child' if expected == 1 else 'children'}, got {len(nodes)}"
+            )
+        node.__class__ = operation.node_class
+        _store(node, nodes, expected, op)
+        return
+    exponent = _exponent_of(op)
+    if exponent is not None:
+        if len(nodes) != 1:
+            raise ValueError(f"the operation {op!r} takes 1 child, got {len(nodes)}")
+        node.__class__ = _PowNumber
+        node._a, node._b = nodes[0], exponent
+        return
+    if nodes:
+        node.__class__ = _Unregistered
+    node._op = op
+    _store(node, nodes, len(nodes) if len(nodes) <= 2 else None, op)
+
+
+def _store(node: Value, nodes: tuple[Value, ...], layout: int | None, op: str) -> None:
+    if not nodes:
+        return
+    if layout == 1:
+        node._a = nodes[0]
+    elif layout == 2:
+        node._a, node._b = nodes
+    elif op == "dot":  # (w1, x1, ..., wn, xn[, b]) -> (w1, ..., wn[, b]), (x1, ..., xn)
+        node._a, node._b = nodes[0::2], nodes[1::2]
+    else:
+        node._a = nodes
+
+
+def _restore(
+    op: str,
+    constant: bool,
+    data: float,
+    grad: float,
+    a: Any,
+    b: Any,
+    extra: dict[str, Any] | None,
+) -> Value:
+    """Rebuild a pickled node as a node of the operation registered in this process."""
+    if constant:
+        kind: type[Value] = Constant
+    elif a is None:
+        kind = Value
+    elif op in _OPERATIONS:
+        kind = _OPERATIONS[op].node_class
+    elif type(b) is float and _exponent_of(op) is not None:
+        kind = _PowNumber
+    else:
+        kind = _Unregistered
+    node = _node(kind, data, a, b)
+    node.grad = grad
+    if extra:
+        node.__dict__.update(extra)
+    return node
+
+
+def _last(nodes: list[Value]) -> Value:
+    return nodes[-1]
+
+
+# id of a node being pickled after its children -> (id of the graph's root,
+# ids of the graph's interior nodes). Whether an entry is present only
+# decides between two correct ways of pickling a node.
+_SAVING: dict[int, tuple[int, list[int]]] = {}
+
+
+# -- powers ------------------------------------------------------------------------
+
+
+def _exponent_of(op: str) -> float | None:
+    """The constant exponent in an ``_op`` like ``'**2'``, or None."""
+    if not op.startswith("**") or len(op) == 2:
+        return None
+    try:
+        return float(op[2:])
+    except ValueError:
+        return None
 
 
 def _power(base: float, exponent: float) -> float:
@@ -495,11 +936,40 @@ def _power(base: float, exponent: float) -> float:
     return float(result)
 
 
+def _power_or_infinity(base: float, exponent: float) -> float:
+    """``base ** exponent`` where 0 to a negative power is infinite, as in IEEE 754."""
+    try:
+        result = base**exponent
+    except ZeroDivisionError:
+        odd = exponent.is_integer() and exponent % 2 == 1
+        return math.copysign(math.inf, base) if odd else math.inf
+    except OverflowError:
+        return math.inf
+    return result if type(result) is float else math.nan
+
+
+# -- walking the graph -------------------------------------------------------------
+
+
+def _children_of(node: Value) -> tuple[Value, ...]:
+    """The children of ``node`` that are nodes in memory, in operand order."""
+    a, b = node._a, node._b
+    if a is None:
+        return ()
+    if type(a) is tuple:
+        return a if b is None else _interleave(a, b)
+    if b is None or type(b) is float:
+        return (a,)
+    return (a, b)
+
+
 def topological_order(root: Value) -> list[Value]:
     """Every node that ``root`` depends on, each after its children.
 
     The walk uses an explicit stack (no recursion) and visits children in
-    operand order, so the order is the same in every run.
+    operand order, so the order is the same in every run. A plain number on
+    the right of an operation is stored as a number inside its parent, not
+    as a node, so it is not listed.
 
     >>> a, b = Value(1.0, label="a"), Value(2.0, label="b")
     >>> c = a * b; c.label = "c"
@@ -520,10 +990,89 @@ def topological_order(root: Value) -> list[Value]:
             continue
         add(node)
         push((node, True))
-        b = node._b
-        if b is not None and type(b) is not float and b not in visited:
-            push((b, False))  # type: ignore[arg-type]
-        a = node._a
-        if a is not None and a not in visited:
-            push((a, False))
+        for child in reversed(_children_of(node)):
+            if child not in visited:
+                push((child, False))
     return order
+
+
+def _interior_order(root: Value) -> list[Value]:
+    """The interior nodes below ``root``, each after its children.
+
+    Back-propagation needs no order among the leaves, so they are never
+    pushed. A node goes back on the stack, under a None, before its
+    children; when the None comes up, the children are done and the node
+    joins the order. ``backward()`` resets the gradient of every interior
+    node, so the walk marks the nodes it has seen in ``grad``, which is
+    faster than a set.
+    """
+    order: list[Value] = []
+    if root._a is None:
+        return order
+    seen = _SEEN
+    stack: list[Value | None] = [root]
+    push, pop, append = stack.append, stack.pop, order.append
+    while stack:
+        node = pop()
+        if node is None:
+            append(pop())  # type: ignore[arg-type]
+            continue
+        if node.grad is seen:
+            continue
+        node.grad = seen
+        push(node)
+        push(None)
+        a, b = node._a, node._b
+        if type(a) is tuple:
+            for child in a:
+                if child._a is not None and child.grad is not seen:
+                    push(child)
+            if b is not None:
+                for child in b:
+                    if child._a is not None and child.grad is not seen:
+                        push(child)
+            continue
+        if type(b) is not float and b is not None and b._a is not None and b.grad is not seen:
+            push(b)
+        if a._a is not None and a.grad is not seen:
+            push(a)
+    return order
+
+
+_SEEN = float("nan")  # this very object marks a node as seen; no gradient is ever it
+
+
+# -- the cyclic garbage collector -------------------------------------------------
+
+
+@contextmanager
+def pause_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector inside a ``with`` block.
+
+    The engine makes no reference cycles, so its graphs are freed by
+    reference counting as soon as they are dropped, and the cyclic collector
+    has nothing to find in them. It still scans them, though: a training
+    loop that builds large graphs spends part of its time in collections
+    that free nothing. Inside the block the collector does not run; on
+    leaving it, it is switched back on if it was on before. Cycles made
+    inside the block, for example by nodes given their own ``_backward``
+    closure, are freed by the first collection after it.
+
+    Nothing changes unless you ask: importing the package leaves the
+    collector alone.
+
+    >>> import gc
+    >>> collector_was_on = gc.isenabled()
+    >>> with pause_gc():
+    ...     gc.isenabled()
+    False
+    >>> gc.isenabled() == collector_was_on
+    True
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

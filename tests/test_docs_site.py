@@ -45,11 +45,11 @@ LESSON_FIGURES = {
         "0.5",
         "[('x1', -1.5), ('w1', 1.0), ('x2', 0.5), ('w2', 0.0), ('b', 0.5)]",
     ],
-    "07-automatic-backprop.md": [
+    "08-automatic-backprop.md": [
         "[('x1', -1.5), ('w1', 1.0), ('x2', 0.5), ('w2', 0.0), ('b', 0.5)]"
     ],
-    "08-node-used-twice.md": ["2.0", "-6.0", "(-3.0, -8.0)", "1.0"],
-    "10-training.md": ["'accuracy on the training set: 100%'"],
+    "09-node-used-twice.md": ["2.0", "-6.0", "(-3.0, -8.0)", "1.0"],
+    "13-training.md": ["'accuracy on the training set: 100%'"],
 }
 
 
@@ -135,3 +135,78 @@ def test_two_builds_of_the_site_are_byte_identical(two_builds: tuple[Path, Path,
         and (first / name).read_bytes() != (second / name).read_bytes()
     ]
     assert different == []
+
+
+API_MODULES = (
+    "autograd.engine",
+    "autograd.drawing",
+    "autograd.render",
+    "autograd.numeric",
+    "autograd.nn",
+    "autograd.datasets",
+)
+# Special methods that are part of the API: the operators and calling a module.
+PUBLIC_SPECIAL = {
+    "__add__",
+    "__radd__",
+    "__sub__",
+    "__rsub__",
+    "__mul__",
+    "__rmul__",
+    "__truediv__",
+    "__rtruediv__",
+    "__neg__",
+    "__pow__",
+    "__rpow__",
+    "__call__",
+}
+
+
+def public_names() -> set[str]:
+    """Full dotted names of the package's public API, found by importing it."""
+    import importlib
+    import inspect
+
+    import autograd
+
+    modules = {name: importlib.import_module(name) for name in API_MODULES}
+    top: set[str] = set()
+    for name in autograd.__all__:
+        top.add(f"{getattr(autograd, name).__module__}.{name}")
+    names = set()
+    for module_name, module in modules.items():
+        exported = set(module.__all__)
+        exported |= {n for n in vars(module) if n.isupper() and not n.startswith("_")}
+        exported |= {n.rsplit(".", 1)[1] for n in top if n.rsplit(".", 1)[0] == module_name}
+        for name in exported:
+            names.add(f"{module_name}.{name}")
+            obj = getattr(module, name)
+            if not inspect.isclass(obj) or getattr(obj, "_is_protocol", False):
+                continue
+            for member, value in vars(obj).items():
+                wanted = member in PUBLIC_SPECIAL or not member.startswith("_")
+                if wanted and (callable(value) or isinstance(value, property)):
+                    names.add(f"{module_name}.{name}.{member}")
+    return names
+
+
+def test_the_api_page_documents_every_public_name(two_builds: tuple[Path, Path, str]) -> None:
+    first, _, _ = two_builds
+    page = (first / "api.html").read_text()
+    documented = set(re.findall(r'<dt class="sig[^"]*" id="([^"]+)"', page))
+    names = public_names()
+    assert {"autograd.engine.Value.__radd__", "autograd.nn.MLP.__call__"} <= names
+    assert sorted(names - documented) == []
+
+
+def test_every_exercise_is_a_collapsed_dropdown_on_the_built_page(
+    two_builds: tuple[Path, Path, str],
+) -> None:
+    first, _, _ = two_builds
+    for page in sorted((DOCS / "lessons").glob("*.md")):
+        written = len(re.findall(r"^````\{dropdown\}", page.read_text(), re.M))
+        html = (first / "lessons" / f"{page.stem}.html").read_text()
+        built = re.findall(r"<details class=\"[^\"]*sd-dropdown[^\"]*\"( open)?", html)
+        assert written >= 2, page.name
+        assert len(built) == written, page.name
+        assert not any(built), f"{page.name}: a solution is shown before it is asked for"

@@ -1,5 +1,6 @@
 """trace, draw_dot, describe_graph and rendering to SVG."""
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -35,8 +36,8 @@ def test_draw_dot_has_a_record_per_value_and_a_node_per_operation() -> None:
     source = dot.source
     assert source.count("shape=record") == 7
     assert source.count("class=operation") == 3
-    assert 'label="{ L | data -8.0000 | grad 0.0000 }"' in source
-    assert 'label="{ c | data 10.0000 | grad 0.0000 }"' in source
+    assert 'label="L | data -8.0000 | grad 0.0000"' in source
+    assert 'label="c | data 10.0000 | grad 0.0000"' in source
     assert "rankdir=LR" in source
 
 
@@ -44,8 +45,8 @@ def test_draw_dot_marks_gradient_sign_and_node_kind() -> None:
     L = lesson_graph()
     L.backward()
     lines = {line.split()[0]: line for line in draw_dot(L).source.splitlines() if "label=" in line}
-    a_line = next(line for line in lines.values() if "{ a |" in line)
-    b_line = next(line for line in lines.values() if "{ b |" in line)
+    a_line = next(line for line in lines.values() if '"a |' in line)
+    b_line = next(line for line in lines.values() if '"b |' in line)
     assert '"value leaf"' in a_line and "#1f6fb5" in a_line  # positive: blue
     assert "#c0392b" in b_line  # negative: red
     assert '"value output"' in lines["n0"]
@@ -90,7 +91,7 @@ def test_draw_dot_draws_a_duck_typed_node_in_a_stable_order() -> None:
     a, b = LessonValue(2.0, label="a"), LessonValue(3.0, label="b")
     out = a * b
     source = draw_dot(out).source
-    assert source.index("{ a |") < source.index("{ b |")
+    assert source.index('"a |') < source.index('"b |')
     assert "data 6.0000" in source
 
 
@@ -98,7 +99,7 @@ def test_a_graph_too_large_is_refused_quickly() -> None:
     v = Value(0.0)
     for _ in range(100_000):
         v = v + 1.0
-    with pytest.raises(GraphTooLargeError, match="more than 200 values"):
+    with pytest.raises(GraphTooLargeError, match="more than 1000 values"):
         draw_dot(v)
 
 
@@ -149,3 +150,123 @@ def test_unknown_backend_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("AUTOGRAD_GRAPHVIZ", "cairo")
     with pytest.raises(ValueError, match="AUTOGRAD_GRAPHVIZ"):
         render_svg("digraph { a }")
+
+
+class NaryValue:
+    """A duck-typed node with the engine's n-ary and constant conventions."""
+
+    def __init__(
+        self, data: float, children: tuple = (), op: str = "", label: str = "", constant=False
+    ):
+        self.data, self.grad, self._prev, self._op, self.label = data, 0.0, children, op, label
+        self._is_constant = constant
+
+
+def test_an_unlabelled_interior_value_is_named_by_its_formula() -> None:
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    source = draw_dot(a * b + c).source
+    assert 'label="a*b | data -6.0000' in source
+    assert 'label="a*b + c | data 4.0000' in source
+
+
+def test_a_constant_is_a_small_node_without_a_gradient() -> None:
+    x = NaryValue(3.0, label="x")
+    one = NaryValue(1.0, constant=True)
+    out = NaryValue(4.0, (x, one), "+", "y")
+    source = draw_dot(out).source
+    constant_line = next(line for line in source.splitlines() if "class=constant" in line)
+    assert (
+        "label=1 " in constant_line or "label=1\n" in constant_line or "label=1]" in constant_line
+    )
+    assert "grad" not in constant_line and "shape=box" in constant_line
+    assert source.count("shape=record") == 2  # x and y only
+    assert describe_graph(out) == "y = x + 1, where x = 3; y = 4."
+
+
+def test_sum_and_dot_nodes_read_as_formulas() -> None:
+    w1, x1 = NaryValue(2.0, label="w1"), NaryValue(3.0, label="x1")
+    w2, x2 = NaryValue(-1.0, label="w2"), NaryValue(4.0, label="x2")
+    b = NaryValue(0.5, label="b")
+    dot = NaryValue(2.5, (w1, x1, w2, x2, b), "dot")
+    total = NaryValue(9.0, (w1, x1, x2), "sum")
+    assert 'label="w1*x1 + w2*x2 + b | data 2.5000' in draw_dot(dot).source
+    assert 'label="w1 + x1 + x2 | data 9.0000' in draw_dot(total).source
+    assert describe_graph(dot).startswith("output = w1 * x1 + w2 * x2 + b, where")
+    # Each weight and input is marked with its pair's number, the bias with b.
+    edge_labels = [
+        line.split("label=")[1].split()[0]
+        for line in draw_dot(dot).source.splitlines()
+        if "->" in line and "label=" in line
+    ]
+    assert edge_labels == ["1", "1", "2", "2", "b"]
+
+
+def test_thirty_squarings_of_one_value_draw_and_describe_in_linear_size() -> None:
+    v = Value(1.0001, label="x")
+    for _ in range(30):
+        v = v * v  # each node uses the one below twice: 2**30 paths
+    v.label = "y"
+    text = describe_graph(v)
+    assert len(text) < 2_000
+    assert text.startswith("y = t1 * t1; t1 = t2 * t2;")
+    assert len(draw_dot(v).source) < 20_000
+
+
+def test_svg_tooltips_give_label_data_and_grad() -> None:
+    L = lesson_graph()
+    L.backward()
+    svg = draw_dot(L, graph_id="g").svg()
+    assert "<title>a: data 2.0000, grad 6.0000</title>" in svg
+    assert "<title>Computation graph of L</title>" in svg
+    titles = re.findall(r"<title>(.*?)</title>", svg)
+    assert not [t for t in titles if re.fullmatch(r"n\d+(op)?(&#45;&gt;n\d+(op)?)?|g", t)]
+    assert "e → d" in titles  # an edge says which value feeds which
+
+
+def test_labels_fit_their_boxes_in_the_shipped_font() -> None:
+    from fontTools.ttLib import TTFont
+
+    from autograd.drawing import FONT_FILE, FONT_SIZE
+
+    font = TTFont(FONT_FILE)
+    cmap, metrics, units = font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+    text = "x1*w1 + x2*w2"
+    width_pt = sum(metrics[cmap[ord(c)]][0] for c in text) / units * FONT_SIZE
+    x1, w1 = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    x2, w2 = Value(0.0, label="x2"), Value(1.0, label="w2")
+    svg = draw_dot(x1 * w1 + x2 * w2, graph_id="g").svg()
+    node = svg[svg.index('id="g_n0"') :]
+    xs = [float(p.split(",")[0]) for p in node.split('points="')[1].split('"')[0].split()]
+    assert max(xs) - min(xs) > width_pt + 4  # the box holds the text with room to spare
+
+
+def test_render_writes_svg_and_png_without_a_system_graphviz(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.chdir(tmp_path)
+    graph = draw_dot(lesson_graph())
+    assert graph.render("graph", format="svg") == "graph.svg"
+    assert graph.render("graph", format="png") == "graph.png"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.png", "graph.svg"]
+    assert (tmp_path / "graph.svg").read_text().startswith("<svg")
+    png = (tmp_path / "graph.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(png[16:20], "big")
+    assert width > 500  # drawn at twice the SVG's size in pixels
+    with pytest.raises(ValueError, match="cannot save a graph as 'pdf'"):
+        graph.render("graph", format="pdf")
+
+
+def test_the_readme_saving_example_writes_both_files(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    code = re.search(r"## Saving a graph\n.*?```python\n(.*?)```", readme, re.S)
+    assert code is not None
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.chdir(tmp_path)
+    exec(code[1], {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.png", "graph.svg"]

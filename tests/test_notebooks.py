@@ -60,10 +60,11 @@ def double(v):
 """
 
 
-def build_page(tmp_path: Path, name: str = "out", page: str = PAGE) -> Path:
+def build_page(tmp_path: Path, name: str = "out", page: str = PAGE, conf: bool = True) -> Path:
     source = tmp_path / "src"
     source.mkdir(exist_ok=True)
-    (source / "conf.py").write_text(CONF)
+    if conf:
+        (source / "conf.py").write_text(CONF)
     (source / "index.md").write_text(page)
     result = subprocess.run(
         [
@@ -158,6 +159,118 @@ def test_an_example_inside_a_list_item_keeps_its_place_in_the_notebook(tmp_path:
         ("code", "2 + 2"),
         ("markdown", "- Then a second item."),
     ]
+
+
+EXERCISE_CONF = """
+extensions = ["myst_parser", "sphinx_design", "autograd.sphinxext"]
+myst_enable_extensions = ["dollarmath", "colon_fence"]
+"""
+
+EXERCISE_PAGE = """\
+# Exercises
+
+```pycon
+>>> from autograd import Value
+>>> x = Value(3.0, label="x")
+>>> y = x * x; y.label = "y"
+```
+
+```{backward-steps} y
+:caption: The backward pass.
+```
+
+```{code-block} pycon
+:class: torch-transcript
+
+>>> import torch
+>>> torch.tensor(1.0)
+tensor(1.)
+```
+
+````{dropdown} Exercise 1: the gradient
+What is $dy/dx$ at 3? Before `backward()`, `x.grad` is {eval}`x.grad`.
+
+:::{admonition} Solution
+:class: tip
+
+It is $2 \\cdot 3 = 6$.
+
+```pycon
+>>> y.backward()
+>>> x.grad
+6.0
+```
+:::
+````
+"""
+
+
+def build_exercise_page(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "conf.py").write_text(EXERCISE_CONF)
+    return build_page(tmp_path, page=EXERCISE_PAGE, conf=False)
+
+
+def test_an_exercise_solution_in_a_dropdown_becomes_cells_with_its_prose(tmp_path: Path) -> None:
+    out = build_exercise_page(tmp_path)
+    notebook = nbformat.read(out / "index.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    cells = [(cell.cell_type, cell.source) for cell in notebook.cells]
+    # The PyTorch transcript is shown, not run: Markdown, in no code cell.
+    transcript = "```pycon\n>>> import torch\n>>> torch.tensor(1.0)\ntensor(1.)\n```\n\n"
+    exercise = (
+        "## Exercise 1: the gradient\n\nWhat is $dy/dx$ at 3? "
+        "Before `backward()`, `x.grad` is 0.0.\n\n"  # the {eval} value, as run
+        "> **Solution**\n>\n> It is $2 \\cdot 3 = 6$."
+    )
+    assert cells[-2] == ("markdown", transcript + exercise)
+    solution = notebook.cells[-1]
+    assert (solution.cell_type, solution.source) == ("code", "y.backward()\nx.grad")
+    assert solution.outputs[0].data["text/plain"] == "6.0"  # d(x*x)/dx = 2x at 3
+    assert not any("torch" in source for kind, source in cells if kind == "code")
+
+
+def test_a_backward_steps_figure_is_its_steps_in_words_and_its_last_frame(tmp_path: Path) -> None:
+    import base64
+
+    out = build_exercise_page(tmp_path)
+    notebook = nbformat.read(out / "index.ipynb", as_version=4)
+    (cell,) = [cell for cell in notebook.cells if "step by step" in cell.source]
+    assert cell.cell_type == "markdown"
+    lines = cell.source.splitlines()
+    assert lines[0] == "**`y.backward()`, step by step** (The backward pass.)"
+    # y = x * x: the start, the seed, then the one rule that fills x.grad.
+    assert [line.split(".")[0] for line in lines[2:5]] == ["1", "2", "3"]
+    assert lines[-1] == "![After the last step](attachment:index_g1.svg)"
+    svg = base64.b64decode(cell.attachments["index_g1.svg"]["image/svg+xml"]).decode()
+    assert svg.startswith("<svg") and "grad 6.0000" in svg  # dy/dx = 2x = 6
+
+
+def test_the_script_of_an_exercise_page_runs_the_solution_but_no_transcript(
+    tmp_path: Path,
+) -> None:
+    out = build_exercise_page(tmp_path)
+    script = (out / "index.py").read_text()
+    assert "# >>> import torch" in script  # kept, as a comment
+    result = run_script(out / "index.py", tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "6.0\n"
+
+
+def test_run_in_browser_pairs_each_run_example_with_its_html_solutions_too(
+    tmp_path: Path,
+) -> None:
+    from autograd.sphinxext.browser import steps_json
+    from autograd.sphinxext.notebooks import DoctestStep, FigureStep
+
+    html = (build_exercise_page(tmp_path) / "index.html").read_text()
+    marked = [m.start() for m in re.finditer(r'<div class="[^"]*\bautograd-step\b', html)]
+    # The two examples that ran; the solution's block is inside the dropdown.
+    assert len(marked) == 2
+    assert marked[0] < html.index("<details") < marked[1]
+    assert html.count("autograd-step") == 2  # the backward-steps figure stays as built
+    replay = FigureStep("backward-steps", "y", "<svg/>", "", "index_g1", frames=["a"])
+    assert json.loads(steps_json([DoctestStep([]), replay])) == [{"code": "", "kind": "doctest"}]
 
 
 def test_the_page_links_its_notebook_and_script(tmp_path: Path) -> None:

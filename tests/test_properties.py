@@ -23,6 +23,8 @@ BINARY: list[tuple[str, Callable[[Value, Value], Value]]] = [
     ("*", lambda a, b: a * b),
     ("/ by 1+b^2", lambda a, b: a / (b * b + 1.0)),
     ("** positive base", lambda a, b: (a * a + 0.5) ** b.tanh()),
+    ("sum", lambda a, b: Value.sum([a, b, a, 1.5])),
+    ("dot", lambda a, b: Value.dot([a, b], [b, 0.5], a)),
 ]
 
 

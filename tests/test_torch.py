@@ -99,3 +99,13 @@ def test_mlp_gradient_parity(torch: ModuleType) -> None:
     ours = [w.grad for n in hidden.neurons for w in n.w]
     assert ours == pytest.approx(w1.grad.flatten().tolist(), rel=1e-9, abs=1e-15)
     assert [n.b.grad for n in output.neurons] == pytest.approx(b2.grad.tolist(), rel=1e-9)
+
+
+def test_power_of_a_negative_base_parity(torch: ModuleType) -> None:
+    a, b = Value(-2.0), Value(2.0)
+    (a**b).backward()
+    ta = torch.tensor(-2.0, requires_grad=True)
+    tb = torch.tensor(2.0, requires_grad=True)
+    (ta**tb).backward()
+    assert a.grad == ta.grad.item() == -4.0
+    assert math.isnan(b.grad) and math.isnan(tb.grad.item())

@@ -4,6 +4,8 @@ The built site is served on 127.0.0.1. On each lesson below this checks that
 the notebook link downloads a valid notebook of that lesson; that "Run in
 browser" loads Python and runs every example; that an edited example prints
 its new result and the graph after it is redrawn from the reader's objects;
+that an exercise's solution, inside its collapsed dropdown, ran and showed its
+result;
 that ``window.autogradRun("print(1 + 1)")`` resolves to "2"; and that no
 request (the worker's included) leaves 127.0.0.1. On the last lesson it also
 checks that an error shows as a traceback under its example and that a loop
@@ -50,6 +52,8 @@ class Edit:
 
     ``shows`` is a line that the example must then print (worked out by hand), and
     ``graph_shows`` a text that the graph drawn after it must then contain.
+    ``solution`` is a text of an exercise's solution (in a dropdown), and
+    ``solution_shows`` a line that it prints when the page runs, as built.
     """
 
     old: str
@@ -57,6 +61,8 @@ class Edit:
     append: str
     shows: str
     graph_shows: str
+    solution: str
+    solution_shows: str
 
 
 LESSONS = {
@@ -67,6 +73,9 @@ LESSONS = {
         append="",
         shows="Value(data=-2.0, grad=0.0)",
         graph_shows="data -2.0000",
+        # d = a*b + c = 2*(-3) + 10 = 4 with TinyValue.
+        solution="td = ta * tb + tc",
+        solution_shows="(4.0, '+', [-6.0, 10.0])",
     ),
     # With f = -3, L = d * f = 4 * (-3) = -12.
     "lessons/04-backprop-by-hand.html": Edit(
@@ -75,14 +84,20 @@ LESSONS = {
         append="L.data",
         shows="-12.0",
         graph_shows="data -12.0000",
+        # nudged_L with f moved by -1: (2*(-3) + 10) * (-3) = -12.
+        solution="base = nudged_L(df=-1.0)",
+        solution_shows="-12.0",
     ),
     # b = a + a with a = 5 is 10.
-    "lessons/08-node-used-twice.html": Edit(
+    "lessons/09-node-used-twice.html": Edit(
         old='a = ForgetfulValue(3.0, label="a")',
         new='a = ForgetfulValue(5.0, label="a")',
         append="b.data",
         shows="10.0",
         graph_shows="data 10.0000",
+        # f = a*b + a at a = 2, b = -3: df/da = b + 1 = -2.
+        solution="(a * b + a).backward()",
+        solution_shows="-2.0",
     ),
 }
 SCREENSHOT_LESSON = "lessons/03-value-and-forward-pass.html"
@@ -135,8 +150,14 @@ def editor_with(page: Page, text: str) -> Locator | None:
 
 
 def graph_after(editor: Locator) -> Locator:
-    """The first live graph that follows the editor's example on the page."""
-    return editor.locator("xpath=following::div[contains(@class, 'value-graph-drawing')][1]")
+    """The first graph after the editor's example on the page that Run in browser redraws.
+
+    The frames of a ``backward-steps`` figure stay as the build drew them.
+    """
+    return editor.locator(
+        "xpath=following::div[contains(@class, 'value-graph-drawing')"
+        " and not(ancestor::div[contains(@class, 'backward-steps-frames')])][1]"
+    )
 
 
 def run_edited(page: Page, editor: Locator, code: str) -> str:
@@ -168,6 +189,20 @@ def screenshot_between(page: Page, first: Locator, last: Locator, path: Path) ->
     page.screenshot(path=str(path), full_page=True, clip=clip)
 
 
+def check_solution(page: Page, name: str, edit: Edit) -> list[str]:
+    """An exercise's solution, inside its dropdown, became an example that ran."""
+    solution = editor_with(page, edit.solution)
+    if solution is None:
+        return [f"{name}: no example contains the solution's {edit.solution!r}"]
+    if not solution.evaluate("e => e.closest('details') !== null"):
+        return [f"{name}: the example with {edit.solution!r} is not inside a dropdown"]
+    # The dropdown is closed: its text is read from the document, not from the screen.
+    printed = solution.locator("xpath=following-sibling::pre[1]").text_content() or ""
+    if edit.solution_shows not in printed.splitlines():
+        return [f"{name}: the solution printed {printed!r}, not {edit.solution_shows!r}"]
+    return []
+
+
 def check_lesson(page: Page, name: str, edit: Edit, screenshots: Path | None) -> list[str]:
     problems: list[str] = []
     if screenshots is not None:
@@ -190,6 +225,7 @@ def check_lesson(page: Page, name: str, edit: Edit, screenshots: Path | None) ->
     problems += [
         f"{name}: an example failed in the browser:\n{text}" for text in unexpected_errors(page)
     ]
+    problems += check_solution(page, name, edit)
     editor = editor_with(page, edit.old)
     if editor is None:
         return [*problems, f"{name}: no example contains {edit.old!r}"]

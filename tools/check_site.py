@@ -1,11 +1,16 @@
 """Open every page of a built site in headless Chromium and check what a reader sees.
 
-The site is served on 127.0.0.1 as a reader would get it. Fails on a console
-error, a page error, a failed request, a live figure that renders empty, a
-search that finds nothing, or a copy button that copies prompts or output;
-saves a screenshot of one lesson page (light and dark).
+The site is served on 127.0.0.1 as a reader would get it, and every page is
+opened at 1366 px (desktop) and 390 px (phone) wide, in the light and the dark
+colour scheme. Fails on a console error, a page error, a failed request, a
+live figure that renders empty, graph text rendered smaller than 11 CSS px, a
+label that spills out of its box, a plot that stays bright in dark mode,
+backward-steps controls that do not change the frame and its caption, a
+search that finds nothing, or a copy button that copies prompts or output.
+Prints the smallest rendered graph text of each page and saves screenshots of
+the landing page, lesson 4's backward steps and lesson 10's plots.
 
-Usage: python tools/check_site.py build/html
+Usage: python tools/check_site.py build/html [--measure-only]
 """
 
 from __future__ import annotations
@@ -17,10 +22,19 @@ import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page, sync_playwright
 
-SCREENSHOT_PAGE = "lessons/04-backprop-by-hand.html"
+MIN_TEXT_PX = 11.0
+MAX_DARK_LUMINANCE = 0.45
+VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
+SCHEMES = ("light", "dark")
+SCREENSHOTS = {
+    "index.html": "figure.value-graph",
+    "lessons/04-backprop-by-hand.html": "figure.backward-steps",
+    "lessons/10-training.html": "figure.live-plot",
+}
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -32,22 +46,126 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 
-# Counts, per page, the live figures that drew nothing.
-EMPTY_FIGURES_SCRIPT = """() => {
+# What a reader sees of the live figures: each problem as text, and the
+# smallest graph text in CSS pixels (font size times the SVG's screen scale).
+FIGURES_SCRIPT = """async (limits) => {
+  await document.fonts.ready;
   const problems = [];
+  let smallest = Infinity;
+  const visible = (element) => element.getClientRects().length > 0;
+  const svgs = Array.from(document.querySelectorAll('.value-graph-drawing svg')).filter(visible);
   document.querySelectorAll('.value-graph-drawing').forEach((div, i) => {
-    const svg = div.querySelector('svg');
+    if (!visible(div)) return;
+    const svg = Array.from(div.querySelectorAll('svg')).find(visible);
     const box = svg ? svg.getBBox() : null;
-    const nodes = svg ? svg.querySelectorAll('g.node').length : 0;
-    if (!svg || !box || box.width < 10 || box.height < 10 || nodes === 0) {
+    if (!svg || !box || box.width < 10 || box.height < 10 || !svg.querySelector('g.node')) {
       problems.push(`graph ${i + 1} is empty`);
     }
   });
-  document.querySelectorAll('img.live-plot-drawing').forEach((img, i) => {
-    if (!img.complete || img.naturalWidth < 10 || img.naturalHeight < 10) {
-      problems.push(`plot ${i + 1} did not load`);
-    }
+  svgs.forEach((svg, i) => {
+    const scale = svg.getScreenCTM().a;
+    svg.querySelectorAll('text').forEach((text) => {
+      const size = parseFloat(text.getAttribute('font-size') || '14') * scale;
+      smallest = Math.min(smallest, size);
+    });
+    svg.querySelectorAll('g.node').forEach((node) => {
+      const shape = node.querySelector('polygon, ellipse, path');
+      if (!shape) return;
+      const outer = shape.getBBox();
+      node.querySelectorAll('text').forEach((text) => {
+        const inner = text.getBBox();
+        const slack = 0.5;
+        if (inner.x < outer.x - slack || inner.y < outer.y - slack ||
+            inner.x + inner.width > outer.x + outer.width + slack ||
+            inner.y + inner.height > outer.y + outer.height + slack) {
+          const title = node.querySelector('title');
+          problems.push(`label '${text.textContent}' spills out of its box ` +
+                        `(${title ? title.textContent : node.id})`);
+        }
+      });
+    });
   });
+  if (smallest < limits.minText) {
+    problems.push(`graph text renders at ${smallest.toFixed(1)} px, under ${limits.minText} px`);
+  }
+  for (const [i, img] of Array.from(document.querySelectorAll('img.live-plot-drawing')).entries()) {
+    if (!visible(img)) continue;
+    if (!img.complete) await new Promise((done) => img.addEventListener('load', done));
+    if (img.naturalWidth < 10 || img.naturalHeight < 10) {
+      problems.push(`plot ${img.src} did not load`);
+      continue;
+    }
+    if (limits.dark) {
+      const canvas = document.createElement('canvas');
+      canvas.width = 200;
+      canvas.height = Math.max(1, Math.round(200 * img.naturalHeight / img.naturalWidth));
+      const context = canvas.getContext('2d');
+      context.fillStyle = getComputedStyle(document.body).backgroundColor;
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(img, 0, 0, canvas.width, canvas.height);
+      const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      let sum = 0;
+      for (let p = 0; p < pixels.length; p += 4) {
+        sum += (0.2126 * pixels[p] + 0.7152 * pixels[p + 1] + 0.0722 * pixels[p + 2]) / 255;
+      }
+      const luminance = sum / (pixels.length / 4);
+      if (luminance > limits.maxDark) {
+        problems.push(`plot ${img.src.split('/').pop()} stays bright in dark mode ` +
+                      `(mean luminance ${luminance.toFixed(2)})`);
+      }
+    }
+  }
+  return {problems, smallest: smallest === Infinity ? null : smallest};
+}"""
+
+# The backward-steps figures: one frame shown, and next/previous and the arrow
+# keys change the frame and its caption.
+STEPS_SCRIPT = """async () => {
+  const problems = [];
+  const figures = document.querySelectorAll('figure.backward-steps');
+  for (const [i, figure] of Array.from(figures).entries()) {
+    const name = `backward-steps figure ${i + 1}`;
+    const shown = () => Array.from(figure.querySelectorAll('.backward-step'))
+      .filter((frame) => frame.getClientRects().length > 0);
+    const state = () => {
+      const frames = shown();
+      const caption = frames.length === 1
+        ? frames[0].querySelector('.backward-step-caption').textContent : null;
+      const counter = figure.querySelector('.backward-steps-counter');
+      return {count: frames.length, caption, counter: counter ? counter.textContent : null};
+    };
+    const next = figure.querySelector('button.backward-steps-next');
+    const previous = figure.querySelector('button.backward-steps-previous');
+    if (!next || !previous) {
+      problems.push(`${name} has no controls`);
+      continue;
+    }
+    const first = state();
+    if (first.count !== 1) {
+      problems.push(`${name} shows ${first.count} frames at once`);
+      continue;
+    }
+    next.click();
+    const second = state();
+    const moved = second.caption !== first.caption && second.counter !== first.counter;
+    if (second.count !== 1 || !moved) {
+      problems.push(`${name}: 'next' did not change the frame and its caption`);
+    }
+    previous.click();
+    const back = state();
+    if (back.caption !== first.caption || back.counter !== first.counter) {
+      problems.push(`${name}: 'previous' did not go back to the first frame`);
+    }
+    figure.focus();
+    figure.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+    if (state().caption !== second.caption) {
+      problems.push(`${name}: the right arrow key did not show the next frame`);
+    }
+    figure.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowLeft', bubbles: true}));
+    if (state().caption !== first.caption) {
+      problems.push(`${name}: the left arrow key did not show the previous frame`);
+    }
+  }
   return problems;
 }"""
 
@@ -76,7 +194,49 @@ def check_copy_button(page: Page, base: str) -> list[str]:
     return []
 
 
-def main(site: Path) -> int:
+def open_page(context: BrowserContext, url: str, problems: list[str]) -> Page:
+    """Open ``url``, recording every console error, page error and failed request."""
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"error: {error}"))
+    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
+    page.on(
+        "response",
+        lambda response: (
+            problems.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
+    page.goto(url, wait_until="load")
+    return page
+
+
+def screenshot(page: Page, name: str, selector: str | None, out: Path, label: str) -> None:
+    stem = name.replace("/", "-").removesuffix(".html")
+    if selector is None:
+        page.screenshot(path=str(out / f"{stem}-{label}.png"))
+        return
+    for number, element in enumerate(page.locator(selector).all(), start=1):
+        element.scroll_into_view_if_needed()
+        if element.locator("button.backward-steps-next").count():
+            for _ in range(2):  # a frame with a node at work
+                element.locator("button.backward-steps-next").click()
+        # furo's sticky header and "back to top" button would cover the figure.
+        element.screenshot(
+            path=str(out / f"{stem}-{number}-{label}.png"),
+            style=".mobile-header, .back-to-top { display: none !important; }",
+        )
+        if number == 3:
+            break
+
+
+def main(site: Path, measure_only: bool = False) -> int:
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
     if not chromium:
         print("no Chromium found: install Debian's 'chromium' package", file=sys.stderr)
@@ -85,8 +245,10 @@ def main(site: Path) -> int:
     if not pages:
         print(f"no HTML pages under {site}", file=sys.stderr)
         return 2
+    out = site.parent / "screenshots"
+    out.mkdir(exist_ok=True)
     failures: list[str] = []
-    figures = 0
+    smallest: dict[str, dict[str, Any]] = {}
     server = ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site))
     )
@@ -94,59 +256,60 @@ def main(site: Path) -> int:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
-        for path in pages:
-            name = str(path.relative_to(site))
+        for (width_name, (width, height)), scheme in (
+            (viewport, scheme) for viewport in VIEWPORTS.items() for scheme in SCHEMES
+        ):
+            label = f"{width_name}-{scheme}"
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, color_scheme=scheme
+            )
+            for path in pages:
+                name = str(path.relative_to(site))
+                problems: list[str] = []
+                page = open_page(context, f"{base}/{name}", problems)
+                limits = {
+                    "minText": 0 if measure_only else MIN_TEXT_PX,
+                    "maxDark": MAX_DARK_LUMINANCE,
+                    "dark": scheme == "dark" and not measure_only,
+                }
+                result = page.evaluate(FIGURES_SCRIPT, limits)
+                if result["smallest"] is not None:
+                    smallest.setdefault(name, {})[label] = result["smallest"]
+                if not measure_only:
+                    problems += result["problems"]
+                    problems += page.evaluate(STEPS_SCRIPT)
+                if name in SCREENSHOTS:
+                    page.evaluate("window.scrollTo(0, 0)")
+                    screenshot(page, name, SCREENSHOTS[name], out, label)
+                failures += [f"{name} ({label}): {problem}" for problem in problems]
+                page.close()
+            context.close()
+        if not measure_only:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
             page = context.new_page()
-            problems: list[str] = []
-            page.on(
-                "console",
-                lambda message, problems=problems: (
-                    problems.append(f"console: {message.text}") if message.type == "error" else None
-                ),
-            )
-            page.on(
-                "pageerror", lambda error, problems=problems: problems.append(f"error: {error}")
-            )
-            page.on(
-                "requestfailed",
-                lambda request, problems=problems: problems.append(
-                    f"request failed: {request.url}"
-                ),
-            )
-            page.on(
-                "response",
-                lambda response, problems=problems: (
-                    problems.append(f"HTTP {response.status}: {response.url}")
-                    if response.status >= 400
-                    else None
-                ),
-            )
-            page.goto(f"{base}/{name}", wait_until="load")
-            problems += page.evaluate(EMPTY_FIGURES_SCRIPT)
-            figures += page.locator(".value-graph-drawing, img.live-plot-drawing").count()
-            if name == SCREENSHOT_PAGE:
-                out = site.parent / "screenshots"
-                out.mkdir(exist_ok=True)
-                page.screenshot(path=str(out / "lesson-light.png"), full_page=True)
-                page.emulate_media(color_scheme="dark")
-                page.screenshot(path=str(out / "lesson-dark.png"), full_page=True)
-                print(f"screenshots: {out / 'lesson-light.png'}, {out / 'lesson-dark.png'}")
-            failures += [f"{name}: {problem}" for problem in problems]
-            page.close()
-        page = context.new_page()
-        failures += check_search(page, base)
-        failures += check_copy_button(page, base)
+            failures += check_search(page, base)
+            failures += check_copy_button(page, base)
         browser.close()
     server.shutdown()
-    print(f"opened {len(pages)} pages with {figures} live figures; checked search and copy")
+    print("smallest rendered graph text, CSS px:")
+    labels = [f"{w}-{s}" for w in VIEWPORTS for s in SCHEMES]
+    print(f"  {'page':44}" + "".join(f"{label:>15}" for label in labels))
+    for name, sizes in sorted(smallest.items()):
+        cells = "".join(f"{sizes.get(label, float('nan')):>15.1f}" for label in labels)
+        print(f"  {name:44}{cells}")
+    overall = min((min(s.values()) for s in smallest.values()), default=float("nan"))
+    print(f"  overall minimum: {overall:.1f} px")
+    print(f"opened {len(pages)} pages at {len(labels)} sizes and schemes; screenshots in {out}")
     for failure in failures:
         print(failure, file=sys.stderr)
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    arguments = sys.argv[1:]
+    measure = "--measure-only" in arguments
+    arguments = [a for a in arguments if a != "--measure-only"]
+    if len(arguments) != 1:
         raise SystemExit(__doc__)
-    raise SystemExit(main(Path(sys.argv[1]).resolve()))
+    raise SystemExit(main(Path(arguments[0]).resolve(), measure_only=measure))

@@ -1,153 +1,215 @@
 """A Sphinx extension that runs a page's examples and draws its live figures.
 
 Add ``"autograd.sphinxext"`` to ``extensions``. While each page is read, its
-``pycon`` and ``python`` code blocks run in order in one namespace, and each
+``pycon`` and ``python`` code blocks run in order in one namespace, each
 ``value-graph`` or ``live-plot`` directive draws what its expression names at
-that point of the page. An example that fails is reported at its page and
-line, and fails the build.
+that point of the page, and each ``{eval}`` role shows a value. An example
+that fails is reported at its file and line, and fails the build.
 
-The path of a page: MyST parses it, `execute_page` walks the doctree in
-document order, `autograd.sphinxext.examples.PageRunner` runs each block,
-`autograd.sphinxext.figures` turns live objects into SVG, and the HTML
-visitors place that SVG in the page.
+The path of a page: MyST parses it, `autograd.sphinxext.blocks` finds what
+runs, `autograd.sphinxext.worker` runs it in a child process with
+`autograd.sphinxext.examples.PageRunner`, `autograd.sphinxext.figures` turns
+live objects into SVG, and the results are copied back into the page's
+nodes for the HTML visitors.
+
+Settings in ``conf.py``: ``autograd_execute`` (``False`` builds without
+running anything; figures show a placeholder) and ``autograd_timeout`` (the
+seconds of CPU time one example may use, 30 by default; ``0`` for no limit). A page can
+raise its own limit with ``autograd-timeout: 120`` in its front matter.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from autograd.sphinxext.examples import ExampleFailure, PageRunner
+from autograd.sphinxext.blocks import page_items
 from autograd.sphinxext.figures import (
-    FIGURE_NODES,
+    BackwardStepsDirective,
     LivePlotDirective,
     ValueGraphDirective,
-    draw_figure,
+    backward_steps_figure,
+    copy_font,
     live_plot,
     value_graph,
+    visit_backward_steps_html,
     visit_live_plot_html,
     visit_skip,
     visit_text,
     visit_value_graph_html,
 )
+from autograd.sphinxext.inline import eval_result, eval_role, show_result
+from autograd.sphinxext.worker import preload, run_page
 
 __all__ = ["execute_page", "setup"]
 
 logger = logging.getLogger(__name__)
 
-DOCTEST_LANGUAGES = frozenset({"pycon", "python", "py", "python3", "default", ""})
-SCRIPT_LANGUAGES = frozenset({"python", "py", "python3"})
+SLOWEST = 5
+"""How many of the slowest pages the build names at its end."""
 
-
-def _kind(node: nodes.Node) -> str | None:
-    """How the page runner treats ``node``: a figure, a doctest, a script, or not at all."""
-    if isinstance(node, FIGURE_NODES):
-        return "figure"
-    if isinstance(node, nodes.doctest_block):
-        return "doctest"
-    if isinstance(node, nodes.literal_block):
-        language = node.get("language", "")
-        if language in DOCTEST_LANGUAGES and node.astext().lstrip().startswith(">>>"):
-            return "doctest"
-        if language in SCRIPT_LANGUAGES:
-            return "script"
-    return None
-
-
-def _first_line(node: nodes.Element) -> int:
-    """The page line of the block's first line of code."""
-    line = node.line or 1
-    # A fenced block's node sits on its opening fence; its code starts below.
-    return line + 1 if isinstance(node, nodes.literal_block) else line
+_PLACEHOLDER_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="48" viewBox="0 0 320 48">'
+    '<rect x="0.5" y="0.5" width="319" height="47" fill="none" stroke="#999" '
+    'stroke-dasharray="4 3"/><text x="160" y="29" text-anchor="middle" '
+    'font-family="sans-serif" font-size="13" fill="#666">'
+    "not drawn: examples were not run</text></svg>"
+)
 
 
 def execute_page(app: Sphinx, doctree: nodes.document) -> None:
     """Run every example of the page in order; draw every live figure."""
     env = app.env
     docname = env.docname
-    filename = str(env.doc2path(docname))
-    runner = PageRunner(filename)
-    failures: list[ExampleFailure] = []
-    figure_number = 0
-    for node in list(doctree.findall(lambda node: _kind(node) is not None)):
-        assert isinstance(node, nodes.Element)
-        kind = _kind(node)
-        if kind == "figure":
-            figure_number += 1
-            failures += _draw(runner, node, f"{_slug(docname)}_g{figure_number}")
-        elif kind == "doctest":
-            failures += runner.run_doctest(node.astext(), _first_line(node))
+    page = str(env.doc2path(docname))
+    items = page_items(doctree, page)
+    if not app.config.autograd_execute:
+        _show_placeholders(item_node for item_node, _ in items)
+        return
+    _preload_once(modules=False)
+    result = run_page(
+        items,
+        page,
+        _slug(docname),
+        _timeout(app, docname),
+        _project(app),
+        [Path(app.outdir), Path(app.doctreedir)],
+    )
+    for index, attributes in result.updates.items():
+        node = items[index][0]
+        if isinstance(node, eval_result):
+            show_result(node, attributes["result"])
         else:
-            failures += runner.run_script(node.astext(), _first_line(node))
-    for failure in failures:
+            node.attributes.update(attributes)
+    for failure in result.failures:
+        location = (docname, failure.line) if failure.source == page else None
         logger.warning(
             "example failed: %s",
             failure.message,
-            location=(docname, failure.line),
+            location=location or f"{failure.source}:{failure.line}",
             type="autograd",
             subtype="example",
         )
-    record = env.autograd_examples  # type: ignore[attr-defined]
-    record[docname] = (runner.examples_run, [f"{filename}:{f.line}" for f in failures])
+    for filename in result.files:
+        env.note_dependency(filename)
+    env.autograd_runs[docname] = (  # type: ignore[attr-defined]
+        result.examples,
+        result.seconds,
+        [f"{f.source}:{f.line}" for f in result.failures],
+    )
 
 
-def _draw(runner: PageRunner, node: nodes.Element, graph_id: str) -> list[ExampleFailure]:
-    directive = node.tagname.replace("_", "-")
-    line = node.line or 1
+def _show_placeholders(found: Iterable[nodes.Element]) -> None:
+    for node in found:
+        if isinstance(node, eval_result):
+            show_result(node, node["expression"])
+        elif isinstance(node, value_graph | live_plot):
+            node["svg"] = _PLACEHOLDER_SVG
+            node["description"] = "Figure not drawn: the examples were not run."
+
+
+_preloaded: set[bool] = set()
+
+
+def _preload_once(modules: bool) -> None:
+    if modules not in _preloaded:
+        preload(modules)
+        _preloaded.add(modules)
+
+
+def _timeout(app: Sphinx, docname: str) -> float:
+    """The page's time limit: its front matter's ``autograd-timeout``, else the config's."""
+    value = app.env.metadata.get(docname, {}).get("autograd-timeout", app.config.autograd_timeout)
     try:
-        target = runner.evaluate(node["expression"])
-    except Exception as error:
-        return [
-            ExampleFailure(
-                line,
-                f"{directive}: cannot evaluate {node['expression']!r}: "
-                f"{type(error).__name__}: {error}",
-            )
-        ]
-    try:
-        draw_figure(node, target, graph_id)
-    except Exception as error:
-        return [ExampleFailure(line, f"{directive}: {type(error).__name__}: {error}")]
-    return []
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"{app.env.doc2path(docname)}: autograd-timeout must be a number of seconds, "
+            f"not {value!r}"
+        ) from None
+    if seconds < 0:
+        raise ConfigError(f"autograd-timeout must not be negative, got {value!r}")
+    return seconds
+
+
+def _project(app: Sphinx) -> Path:
+    """The folder whose files a page may depend on: the one holding sources and conf.py."""
+    source = Path(app.srcdir).resolve()
+    common = Path(os.path.commonpath([source, Path(app.confdir).resolve()]))
+    return common if common != Path(common.anchor) else source
 
 
 def _slug(docname: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", docname).strip("_") or "page"
 
 
-def _init_record(app: Sphinx) -> None:
-    if not hasattr(app.env, "autograd_examples"):
-        app.env.autograd_examples = {}  # type: ignore[attr-defined]
+def _start_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Forget the last build's runs: the report names only the pages run now."""
+    env.autograd_runs = {}  # type: ignore[attr-defined]
+    if not hasattr(env, "autograd_failed"):
+        env.autograd_failed = set()  # type: ignore[attr-defined]
+    if docnames and app.config.autograd_execute:
+        # Before parallel readers fork, so that they share it; one page alone
+        # imports only what it uses.
+        _preload_once(modules=len(docnames) > 1)
+
+
+def _outdated(
+    app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
+) -> list[str]:
+    """Pages that failed last time run again, so an unchanged source cannot pass."""
+    failed: set[str] = getattr(env, "autograd_failed", set())
+    return sorted(failed & env.found_docs - removed)
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    getattr(env, "autograd_examples", {}).pop(docname, None)
+    getattr(env, "autograd_runs", {}).pop(docname, None)
 
 
 def _merge(
     app: Sphinx, env: BuildEnvironment, docnames: Iterable[str], other: BuildEnvironment
 ) -> None:
-    _init_record(app)
+    runs = env.autograd_runs  # type: ignore[attr-defined]
     for docname in docnames:
-        if docname in other.autograd_examples:  # type: ignore[attr-defined]
-            env.autograd_examples[docname] = other.autograd_examples[docname]  # type: ignore[attr-defined]
+        if docname in other.autograd_runs:  # type: ignore[attr-defined]
+            runs[docname] = other.autograd_runs[docname]  # type: ignore[attr-defined]
+
+
+def _remember_failures(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    runs: dict[str, tuple[int, float, list[str]]] = getattr(env, "autograd_runs", {})
+    env.autograd_failed = {doc for doc, (_, _, failed) in runs.items() if failed}  # type: ignore[attr-defined]
+    return []
 
 
 def _report(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         return
-    record: dict[str, tuple[int, list[str]]] = getattr(app.env, "autograd_examples", {})
-    examples = sum(count for count, _ in record.values())
-    failed = [place for _, places in record.values() for place in places]
-    logger.info("autograd: ran %d examples on %d pages", examples, len(record))
+    runs: dict[str, tuple[int, float, list[str]]] = getattr(app.env, "autograd_runs", {})
+    if not app.config.autograd_execute:
+        logger.info("autograd: examples not run (autograd_execute is off)")
+        return
+    for docname in sorted(runs):
+        count, seconds, _ = runs[docname]
+        logger.info("autograd: %s: %d examples in %.2f s", docname, count, seconds)
+    examples = sum(count for count, _, _ in runs.values())
+    total = sum(seconds for _, seconds, _ in runs.values())
+    logger.info("autograd: ran %d examples on %d pages in %.2f s", examples, len(runs), total)
+    slowest = sorted(runs, key=lambda doc: (-runs[doc][1], doc))[:SLOWEST]
+    if slowest:
+        logger.info(
+            "autograd: slowest pages: %s",
+            ", ".join(f"{doc} ({runs[doc][1]:.2f} s)" for doc in slowest),
+        )
+    failed = [place for _, _, places in runs.values() for place in places]
     if failed:
         # Fails the build even without -W: a page must never show a wrong example.
         app.statuscode = 1
@@ -159,8 +221,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     os.environ.setdefault("MPLBACKEND", "Agg")
     app.add_directive("value-graph", ValueGraphDirective)
     app.add_directive("live-plot", LivePlotDirective)
+    app.add_directive("backward-steps", BackwardStepsDirective)
+    app.add_role("eval", eval_role)
     for node, visit_html in (
         (value_graph, visit_value_graph_html),
+        (backward_steps_figure, visit_backward_steps_html),
         (live_plot, visit_live_plot_html),
     ):
         app.add_node(
@@ -171,9 +236,13 @@ def setup(app: Sphinx) -> dict[str, Any]:
             man=(visit_skip, None),
             texinfo=(visit_skip, None),
         )
-    app.connect("builder-inited", _init_record)
+    app.add_config_value("autograd_execute", True, "env", types=[bool])
+    app.add_config_value("autograd_timeout", 30, "env", types=[int, float])
+    app.connect("env-before-read-docs", _start_build)
+    app.connect("env-get-outdated", _outdated)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
+    app.connect("env-updated", _remember_failures)
     app.connect("doctree-read", execute_page)
     app.connect("build-finished", _report)
     static = Path(__file__).parent / "static"
@@ -186,6 +255,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         ),
     )
     app.add_css_file("autograd-figures.css")
+    app.add_js_file("autograd-figures.js", defer="defer")
+    app.connect("build-finished", copy_font)
     from autograd.sphinxext import browser, notebooks  # both read this module's page walk
 
     notebooks.setup(app)

@@ -209,7 +209,7 @@ def steps_json(steps: list[Step]) -> str:
             items.append({"kind": "doctest", "code": step.code})
         elif isinstance(step, ScriptStep):
             items.append({"kind": "script", "code": step.code})
-        elif isinstance(step, FigureStep):
+        elif isinstance(step, FigureStep) and step.runs:
             items.append(
                 {
                     "kind": step.kind,

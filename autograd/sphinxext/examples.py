@@ -3,22 +3,33 @@
 A ``pycon`` block (lines that start with ``>>>``) is a doctest: each example
 runs and its output must match what the page shows. A ``python`` block runs
 as a script and must print nothing, since the page would not show it.
+
+Whatever an example raises, ``SystemExit`` and ``KeyboardInterrupt`` included,
+is a failure at its line; so is a warning the page does not show, and an
+example that runs longer than the page's time limit. What an example writes
+to stderr is added to its failure message.
 """
 
 from __future__ import annotations
 
 import doctest
 import io
+import signal
 import sys
 import traceback
-from contextlib import redirect_stdout
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any
+from types import FrameType, TracebackType
+from typing import Any, TextIO
 
-__all__ = ["ExampleFailure", "PageRunner"]
+__all__ = ["WALL_FACTOR", "ExampleFailure", "ExampleTimeout", "PageRunner"]
 
 OPTION_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+WALL_FACTOR = 10
+"""An example's time limit counts the CPU time it uses, so that a busy machine does
+not fail it; waiting (on a lock, a socket, a sleep) is bounded by this many times
+the limit in wall-clock time."""
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 
@@ -35,15 +46,25 @@ class ExampleFailure:
     message: str
 
 
+class ExampleTimeout(BaseException):
+    """Raised inside an example that runs longer than its page allows (see `WALL_FACTOR`).
+
+    A `BaseException`, so that an example's ``except Exception`` cannot hide it.
+    """
+
+
 class _CollectingRunner(doctest.DocTestRunner):
     """A doctest runner that keeps failures instead of printing them."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_start: Callable[[doctest.Example], None]) -> None:
         super().__init__(verbose=False, optionflags=OPTION_FLAGS)
         self.collected: list[tuple[doctest.Example, str]] = []
+        self.current: doctest.Example | None = None
+        self._on_start = on_start
 
     def report_start(self, out: Any, test: doctest.DocTest, example: doctest.Example) -> None:
-        pass
+        self.current = example
+        self._on_start(example)
 
     def report_success(
         self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
@@ -82,62 +103,199 @@ def _format_exception(error_type: type[BaseException], error: BaseException) -> 
 class PageRunner:
     r"""The namespace of one page, and the examples run in it so far.
 
+    ``timeout`` limits each example to that many seconds of CPU time (and
+    `WALL_FACTOR` times as many seconds in all); ``on_start`` is told the file
+    and line of each example just before it runs.
+
     >>> runner = PageRunner("lesson.md")
     >>> runner.run_doctest(">>> x = 2\n>>> x * 3\n6\n", first_line=10)
     []
     >>> runner.run_doctest(">>> x + 1\n4\n", first_line=20)[0].line
     20
+    >>> print(runner.run_script("raise SystemExit(0)", first_line=30)[0].message)
+    this code block raised:
+        SystemExit: 0
     """
 
-    def __init__(self, filename: str) -> None:
+    def __init__(
+        self,
+        filename: str,
+        timeout: float | None = None,
+        on_start: Callable[[str, int], None] | None = None,
+    ) -> None:
         self.filename = filename
         self.namespace: dict[str, Any] = {"__name__": "__page__"}
         self.examples_run = 0
+        self.timeout = timeout
+        self._on_start = on_start or (lambda source, line: None)
+        self._warnings: list[str] | None = None
 
-    def run_doctest(self, text: str, first_line: int) -> list[ExampleFailure]:
+    def run_doctest(
+        self, text: str, first_line: int, source: str | None = None
+    ) -> list[ExampleFailure]:
         """Run the ``>>>`` examples of ``text``, whose first line is ``first_line``."""
+        source = source or self.filename
         parser = doctest.DocTestParser()
         try:
-            test = parser.get_doctest(text, {}, self.filename, self.filename, 0)
+            test = parser.get_doctest(text, {}, source, source, 0)
         except ValueError as error:
             return [ExampleFailure(first_line, f"this example cannot be read: {error}")]
+        if not test.examples:
+            return [
+                ExampleFailure(
+                    first_line,
+                    "this console block has no '>>>' example; mark it as 'text' "
+                    "if it is not meant to run",
+                )
+            ]
         test.globs = self.namespace  # a DocTest copies the globals it is given
-        runner = _CollectingRunner()
-        runner.run(test, out=lambda _: None, clear_globs=False)
+
+        def start(example: doctest.Example) -> None:
+            self._disarm()  # the last example's limit must not strike while reporting
+            self._on_start(source, first_line + example.lineno)
+            self._arm()
+
+        runner = _CollectingRunner(start)
+        stderr = io.StringIO()
+        escaped: list[ExampleFailure] = []
+        try:
+            with redirect_stderr(stderr), self._warnings_to(None):
+                runner.run(test, out=lambda _: None, clear_globs=False)
+        except BaseException as error:  # KeyboardInterrupt, or a timeout between examples
+            current = runner.current or test.examples[0]
+            escaped.append(
+                ExampleFailure(
+                    first_line + current.lineno,
+                    f"{current.source.rstrip()}\nRaised:\n"
+                    f"{_indent(_format_exception(type(error), error))}",
+                )
+            )
+        finally:
+            self._disarm()
         self.examples_run += len(test.examples)
-        return [
+        failures = [
             ExampleFailure(first_line + example.lineno, message)
             for example, message in runner.collected
         ]
+        return _with_stderr(failures + escaped, stderr.getvalue())
 
-    def run_script(self, code: str, first_line: int) -> list[ExampleFailure]:
-        """Run a plain code block; it fails if it raises or prints."""
+    def run_script(
+        self, code: str, first_line: int, source: str | None = None
+    ) -> list[ExampleFailure]:
+        """Run a plain code block; it fails if it raises, warns or prints."""
+        source = source or self.filename
         self.examples_run += 1
-        source = "\n" * (first_line - 1) + code
-        printed = io.StringIO()
+        padded = "\n" * (first_line - 1) + code
+        printed, stderr = io.StringIO(), io.StringIO()
+        warned: list[str] = []
+        self._on_start(source, first_line)
         try:
-            compiled = compile(source, self.filename, "exec")
-            with redirect_stdout(printed):
-                exec(compiled, self.namespace)
-        except Exception:
+            compiled = compile(padded, source, "exec")
+            with redirect_stdout(printed), redirect_stderr(stderr), self._warnings_to(warned):
+                self._arm()
+                try:
+                    exec(compiled, self.namespace)
+                finally:
+                    self._disarm()
+        except BaseException:
             error_type, error, tb = sys.exc_info()
             assert error_type is not None and error is not None
-            line = _line_in(tb, self.filename) or getattr(error, "lineno", None) or first_line
+            line = _line_in(tb, source) or getattr(error, "lineno", None) or first_line
             message = _format_exception(error_type, error).rstrip()
-            return [ExampleFailure(line, f"this code block raised:\n    {message}")]
+            return _with_stderr(
+                [ExampleFailure(line, f"this code block raised:\n    {message}")],
+                stderr.getvalue(),
+            )
+        failures = [
+            ExampleFailure(first_line, f"this code block gave a warning:\n    {warning}")
+            for warning in warned
+        ]
         if printed.getvalue():
-            return [
+            failures.append(
                 ExampleFailure(
                     first_line,
                     "this code block printed output that the page does not show; "
                     "write it as a '>>>' example instead:\n" + _indent(printed.getvalue()),
                 )
-            ]
-        return []
+            )
+        return _with_stderr(failures, stderr.getvalue())
 
-    def evaluate(self, expression: str) -> Any:
+    def evaluate(self, expression: str, source: str | None = None) -> Any:
         """The value of ``expression`` in the page's namespace."""
-        return eval(compile(expression, self.filename, "eval"), self.namespace)
+        return eval(compile(expression, source or self.filename, "eval"), self.namespace)
+
+    @contextmanager
+    def guarded(self, line: int, source: str | None = None) -> Iterator[list[str]]:
+        """Run the body under the time limit; it yields the warnings given meanwhile."""
+        warned: list[str] = []
+        self._on_start(source or self.filename, line)
+        with self._warnings_to(warned):
+            self._arm()
+            try:
+                yield warned
+            finally:
+                self._disarm()
+
+    def show_warning(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        """Where `warnings` sends a warning: into the example's output or its failures.
+
+        In a doctest the warning is printed as ``Category: message``, so a page
+        that expects it shows that line; elsewhere it is a failure.
+        """
+        text = f"{category.__name__}: {message}"
+        if self._warnings is None:
+            print(text)
+        else:
+            self._warnings.append(text)
+
+    @contextmanager
+    def _warnings_to(self, sink: list[str] | None) -> Iterator[None]:
+        saved = self._warnings
+        self._warnings = sink
+        try:
+            yield
+        finally:
+            self._warnings = saved
+
+    def _arm(self) -> None:
+        if self.timeout:
+            for number in (signal.SIGPROF, signal.SIGALRM):
+                signal.signal(number, self._time_is_up)
+            signal.setitimer(signal.ITIMER_PROF, self.timeout)
+            signal.setitimer(signal.ITIMER_REAL, self.timeout * WALL_FACTOR)
+
+    def _disarm(self) -> None:
+        if self.timeout:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _time_is_up(self, signum: int, frame: FrameType | None) -> None:
+        assert self.timeout is not None
+        if signum == signal.SIGPROF:
+            what = f"computed for more than {self.timeout:g} s"
+        else:
+            what = f"did not finish within {self.timeout * WALL_FACTOR:g} s"
+        raise ExampleTimeout(
+            f"the example {what}, its time limit (raise it with autograd_timeout "
+            "in conf.py, or autograd-timeout in the page's front matter)"
+        )
+
+
+def _with_stderr(failures: list[ExampleFailure], stderr: str) -> list[ExampleFailure]:
+    if not stderr.strip():
+        return failures
+    return [
+        ExampleFailure(f.line, f"{f.message.rstrip()}\nIt wrote to stderr:\n{_indent(stderr)}")
+        for f in failures
+    ]
 
 
 def _line_in(tb: TracebackType | None, filename: str) -> int | None:

@@ -1,29 +1,49 @@
-"""The ``value-graph`` and ``live-plot`` directives: figures drawn from live objects.
+"""The ``value-graph``, ``backward-steps`` and ``live-plot`` directives: live figures.
 
 Each directive only records its expression. When the page's examples run (see
 `autograd.sphinxext.execute_page`), the expression is evaluated at that point
-of the page, and the drawing is stored in the node as SVG text.
+of the page, and the drawing is stored in the node's attributes as plain data
+(SVG text, captions), which the HTML visitors place in the page.
+
+A graph is drawn left to right and, when that is too wide for a phone, top to
+bottom as well; CSS shows the one that fits. Graph text is never shrunk below
+11 CSS pixels: a drawing wider than its column scrolls inside it. Plots are
+saved as SVG files in a light and a dark style, switched with the theme.
 """
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import io
+import math
 import re
+import shutil
 from html import escape
+from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective, SphinxTranslator
 
-from autograd.drawing import MAX_NODES, GraphNode, describe_graph, draw_dot
-from autograd.render import render_svg
+from autograd.drawing import (
+    FONT,
+    FONT_FILE,
+    FONT_SIZE,
+    MAX_NODES,
+    GraphNode,
+    describe_graph,
+    draw_dot,
+)
+from autograd.steps import backward_steps
 
 __all__ = [
     "FIGURE_NODES",
+    "BackwardStepsDirective",
     "LivePlotDirective",
     "ValueGraphDirective",
+    "backward_steps_figure",
+    "copy_font",
     "draw_figure",
     "draw_graph_into",
     "draw_plot_into",
@@ -36,8 +56,12 @@ class value_graph(nodes.General, nodes.Element):  # noqa: N801 (docutils node na
     """A computation graph, inline SVG once drawn."""
 
 
+class backward_steps_figure(nodes.General, nodes.Element):  # noqa: N801
+    """The backward pass over a graph, one frame per step, once drawn."""
+
+
 class live_plot(nodes.General, nodes.Element):  # noqa: N801
-    """A matplotlib figure, as an SVG image once drawn."""
+    """A matplotlib figure, as SVG images (light and dark) once drawn."""
 
 
 def _rankdir(argument: str | None) -> str:
@@ -48,7 +72,7 @@ def _rankdir(argument: str | None) -> str:
 
 
 class _FigureDirective(SphinxDirective):
-    """What both directives share: one expression, a caption, a name, alt text."""
+    """What the directives share: one expression, a caption, a name, alt text."""
 
     required_arguments = 1
     final_argument_whitespace = True
@@ -93,7 +117,7 @@ class ValueGraphDirective(_FigureDirective):
         "rankdir": _rankdir,
         "max-nodes": directives.positive_int,
     }
-    node_class = value_graph
+    node_class: type[nodes.Element] = value_graph
     css_class = "value-graph"
 
     def extra_attributes(self) -> dict[str, Any]:
@@ -103,6 +127,13 @@ class ValueGraphDirective(_FigureDirective):
         }
 
 
+class BackwardStepsDirective(ValueGraphDirective):
+    """``{backward-steps} L``: the backward pass over ``L``'s graph, one frame per step."""
+
+    node_class: type[nodes.Element] = backward_steps_figure
+    css_class = "backward-steps"
+
+
 class LivePlotDirective(_FigureDirective):
     """``{live-plot} figure``: show a matplotlib figure built by the page's examples."""
 
@@ -110,21 +141,205 @@ class LivePlotDirective(_FigureDirective):
     css_class = "live-plot"
 
 
-def draw_graph_into(node: nodes.Element, root: object, graph_id: str) -> None:
-    """Draw ``root`` and keep the SVG and its description in ``node``."""
+# -- drawing (while the page's examples run) ---------------------------------
+
+PX_PER_PT = 4 / 3
+MIN_TEXT_PX = 11.5
+"""The smallest graph text a figure may be scaled to, in CSS pixels (11 with a margin)."""
+NARROW_PX = 340
+"""A drawing that cannot shrink to this width gets a top-to-bottom layout for phones."""
+
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def _sized(svg: str) -> tuple[str, int]:
+    """The SVG sized in CSS pixels, and the narrowest width that keeps its text readable."""
+    match = _SVG_SIZE.search(svg)
+    if match is None:
+        raise ValueError("Graphviz returned an SVG without a size in points")
+    width = float(match[1]) * PX_PER_PT
+    height = float(match[2]) * PX_PER_PT
+    natural = FONT_SIZE * PX_PER_PT
+    narrowest = math.ceil(width * MIN_TEXT_PX / natural)
+    style = f"width: 100%; max-width: {width:.0f}px; min-width: {narrowest}px"
+    tag = f'<svg width="{width:.0f}" height="{height:.0f}" style="{style}"'
+    return svg[: match.start()] + tag + svg[match.end() :], narrowest
+
+
+def _layouts(root: GraphNode, node: nodes.Element, graph_id: str, **marks: Any) -> dict[str, str]:
+    """The drawing in the directive's layout and, if that is too wide for a phone, TB."""
+    rankdir = node["rankdir"]
+    max_nodes = node["max_nodes"]
+    svg, narrowest = _sized(
+        draw_dot(root, rankdir=rankdir, max_nodes=max_nodes, graph_id=graph_id, **marks).svg()
+    )
+    narrow = ""
+    if rankdir == "LR" and narrowest > NARROW_PX:
+        narrow_dot = draw_dot(
+            root, rankdir="TB", max_nodes=max_nodes, graph_id=f"{graph_id}_tb", **marks
+        )
+        narrow, _ = _sized(narrow_dot.svg())
+    return {"svg": svg, "svg_narrow": narrow}
+
+
+def _check_node(node: nodes.Element, root: object) -> GraphNode:
     if not isinstance(root, GraphNode):
         raise TypeError(
             f"'{node['expression']}' is a {type(root).__name__}, not a graph node "
             "(it needs data, grad, _prev and _op)"
         )
-    dot = draw_dot(root, rankdir=node["rankdir"], max_nodes=node["max_nodes"], graph_id=graph_id)
-    node["svg"] = render_svg(dot.source)
-    node["description"] = describe_graph(root, max_nodes=node["max_nodes"])
+    return root
+
+
+def draw_graph_into(node: nodes.Element, root: object, graph_id: str) -> None:
+    """Draw ``root`` and keep the SVGs and the description (with gradients) in ``node``."""
+    graph = _check_node(node, root)
+    node.attributes.update(_layouts(graph, node, graph_id))
+    node["description"] = describe_graph(graph, max_nodes=node["max_nodes"], gradients=True)
+
+
+def draw_steps_into(node: nodes.Element, root: object, graph_id: str) -> None:
+    """Replay ``root``'s backward pass and keep one drawing and caption per step in ``node``."""
+    graph = _check_node(node, root)
+    frames: list[dict[str, str]] = []
+    for number, step in enumerate(backward_steps(graph, node["max_nodes"]), start=1):
+        layouts = _layouts(
+            step.root, node, f"{graph_id}_s{number}", active=step.active, written=step.written
+        )
+        description = describe_graph(step.root, max_nodes=None, gradients=True)
+        frames.append({**layouts, "caption": step.caption, "description": description})
+    node["frames"] = frames
+    node["description"] = (
+        f"The backward pass over {describe_graph(graph, max_nodes=node['max_nodes'])} "
+        f"in {len(frames)} steps."
+    )
+
+
+_DARK = {
+    "background": "#131416",
+    "text": "#d8d8d8",
+    "frame": "#9a9a9a",
+}
+
+
+def _luminance(color: Any) -> float:
+    from matplotlib.colors import to_rgba
+
+    r, g, b, _ = to_rgba(color)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _blend(color: Any, amount: float) -> tuple[float, float, float, float]:
+    """``color`` mixed with the dark page background, keeping ``amount`` of it."""
+    from matplotlib.colors import to_rgba
+
+    r, g, b, a = to_rgba(color)
+    br, bg, bb, _ = to_rgba(_DARK["background"])
+    keep = 1 - amount
+    return (amount * r + keep * br, amount * g + keep * bg, amount * b + keep * bb, a)
+
+
+def _darken(figure: Any) -> None:
+    """Restyle a figure for a dark page: light text and frames; dark ink turned light."""
+    from matplotlib.collections import Collection
+    from matplotlib.colors import ListedColormap, to_rgba
+    from matplotlib.image import AxesImage
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.text import Text
+
+    def lighten(color: Any) -> Any:
+        if isinstance(color, str) and color == "none":
+            return color
+        return _DARK["text"] if _luminance(color) < 0.35 else color
+
+    def dim(color: Any) -> Any:
+        # Pale filled regions would glare on a dark page: blend them into it.
+        return _blend(color, 0.35) if _luminance(color) > 0.6 else color
+
+    figure.patch.set_facecolor(_DARK["background"])
+    for axes in figure.get_axes():
+        axes.set_facecolor(_DARK["background"])
+        axes.tick_params(colors=_DARK["frame"], which="both")
+        for spine in axes.spines.values():
+            spine.set_edgecolor(_DARK["frame"])
+        legend = axes.get_legend()
+        if legend is not None:
+            legend.get_frame().set_facecolor("#1f2124")
+            legend.get_frame().set_edgecolor(_DARK["frame"])
+    for artist in figure.findobj():
+        if isinstance(artist, Text):
+            artist.set_color(lighten(artist.get_color()))
+        elif isinstance(artist, Line2D):
+            artist.set_color(lighten(artist.get_color()))
+            artist.set_markeredgecolor(lighten(artist.get_markeredgecolor()))
+        elif isinstance(artist, Patch) and artist is not figure.patch:
+            if to_rgba(artist.get_edgecolor())[3] > 0:
+                artist.set_edgecolor(lighten(artist.get_edgecolor()))
+        elif isinstance(artist, Collection):
+            filled = len(artist.get_facecolor()) > 0
+            if artist.get_array() is not None:
+                # Colours come from a colormap when drawn: restyle the colormap.
+                cmap = artist.get_cmap()
+                colors = [cmap(i) for i in range(cmap.N)]
+                artist.set_cmap(ListedColormap([dim(c) if filled else lighten(c) for c in colors]))
+            else:
+                if len(artist.get_edgecolor()) == 1:
+                    artist.set_edgecolor(lighten(artist.get_edgecolor()[0]))
+                if filled:
+                    artist.set_facecolor([dim(face) for face in artist.get_facecolor()])
+        elif isinstance(artist, AxesImage):
+            artist.set_alpha(0.45)
+
+
+def _save_svg(figure: Any) -> str:
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(
+        {"svg.hashsalt": "autograd", "svg.fonttype": "none", "font.family": [FONT, "sans-serif"]}
+    ):
+        figure.savefig(
+            buffer,
+            format="svg",
+            metadata={"Date": None},
+            bbox_inches="tight",
+            facecolor=figure.get_facecolor(),
+        )
+    return buffer.getvalue().decode()
+
+
+def _plot_alt(figure: Any) -> str:
+    """What is plotted, over which ranges, with which lines: more than the title."""
+    parts = []
+    for axes in figure.get_axes():
+        if not axes.get_visible() or not axes.axison:
+            continue
+        title = axes.get_title()
+        xlabel, ylabel = axes.get_xlabel(), axes.get_ylabel()
+        x0, x1 = axes.get_xlim()
+        y0, y1 = axes.get_ylim()
+        box = axes.dataLim  # the data's extent, without the axes' margins
+        if box.width > 0 and box.height > 0:
+            x0, x1, y0, y1 = box.x0, box.x1, box.y0, box.y1
+        text = f"{title}: " if title else ""
+        text += f"{xlabel or 'x'} from {x0:.3g} to {x1:.3g} across, "
+        text += f"{ylabel or 'y'} from {y0:.3g} to {y1:.3g} up"
+        labels = [
+            line.get_label()
+            for line in axes.get_lines()
+            if line.get_label() and not line.get_label().startswith("_")
+        ]
+        if labels:
+            text += "; lines: " + ", ".join(labels)
+        if axes.collections:
+            text += f"; {sum(len(c.get_offsets()) for c in axes.collections)} points or cells"
+        parts.append(text)
+    return "Plot. " + ". ".join(parts) + "." if parts else "Plot."
 
 
 def draw_plot_into(node: nodes.Element, figure: object) -> None:
-    """Save a matplotlib figure as SVG (reproducibly) and keep it in ``node``."""
-    import matplotlib
+    """Save a matplotlib figure as SVG, light and dark (reproducibly), and keep both in ``node``."""
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
@@ -134,16 +349,14 @@ def draw_plot_into(node: nodes.Element, figure: object) -> None:
         raise TypeError(
             f"'{node['expression']}' is a {type(figure).__name__}, not a matplotlib Figure"
         )
-    buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.hashsalt": "autograd", "svg.fonttype": "path"}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    node["description"] = _plot_alt(figure)
+    node["svg"] = _save_svg(figure)
+    _darken(figure)
+    node["svg_dark"] = _save_svg(figure)
     plt.close(figure)
-    node["svg"] = buffer.getvalue().decode()
-    titles = [ax.get_title() for ax in figure.get_axes() if ax.get_title()]
-    node["description"] = "Plot: " + "; ".join(titles) if titles else "Plot"
 
 
-FIGURE_NODES: tuple[type[nodes.Element], ...] = (value_graph, live_plot)
+FIGURE_NODES: tuple[type[nodes.Element], ...] = (value_graph, backward_steps_figure, live_plot)
 """The node classes that the page runner draws from live objects."""
 
 
@@ -151,10 +364,15 @@ def draw_figure(node: nodes.Element, target: object, figure_id: str) -> None:
     """Draw ``target`` into a figure node; the results are kept in its attributes."""
     if isinstance(node, value_graph):
         draw_graph_into(node, target, figure_id)
+    elif isinstance(node, backward_steps_figure):
+        draw_steps_into(node, target, figure_id)
     elif isinstance(node, live_plot):
         draw_plot_into(node, target)
     else:
         raise TypeError(f"{type(node).__name__} is not a figure node")
+
+
+# -- HTML --------------------------------------------------------------------
 
 
 def _alt(node: nodes.Element) -> str:
@@ -165,30 +383,66 @@ def _width_style(node: nodes.Element) -> str:
     return f' style="width: {escape(node["width"])}"' if node["width"] else ""
 
 
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+def _graph_html(drawing: dict[str, str], label: str, style: str = "") -> str:
+    narrow = drawing.get("svg_narrow", "")
+    classes = "value-graph-drawing has-narrow" if narrow else "value-graph-drawing"
+    html = f'<div class="{classes}" role="img" aria-label="{escape(label)}"{style}>'
+    html += f'<div class="graph-layout graph-wide">{drawing.get("svg", "")}</div>'
+    if narrow:
+        html += f'<div class="graph-layout graph-narrow">{narrow}</div>'
+    return html + "</div>\n"
 
 
 def visit_value_graph_html(self: SphinxTranslator, node: nodes.Element) -> None:
-    svg = node.get("svg", "")
-    # Graphviz sizes in points; let the figure scale down on narrow screens.
-    svg = _SVG_SIZE.sub(
-        lambda m: f'<svg width="{float(m[1]) * 4 / 3:.0f}" height="{float(m[2]) * 4 / 3:.0f}"',
-        svg,
-        count=1,
-    )
     self.body.append(  # type: ignore[attr-defined]
-        f'<div class="value-graph-drawing" role="img" aria-label="{escape(_alt(node))}"'
-        f"{_width_style(node)}>{svg}</div>\n"
+        _graph_html(node.attributes, _alt(node), _width_style(node))
     )
     raise nodes.SkipNode
 
 
+def visit_backward_steps_html(self: SphinxTranslator, node: nodes.Element) -> None:
+    frames: list[dict[str, str]] = node.get("frames", [])
+    html = [f'<div class="backward-steps-frames" aria-label="{escape(_alt(node))}">']
+    for number, frame in enumerate(frames, start=1):
+        counter = f"Step {number} of {len(frames)}"
+        html.append(
+            f'<div class="backward-step" data-step="{number}">'
+            f'<p class="backward-step-caption"><span class="backward-step-number">{counter}.'
+            f"</span> {escape(frame['caption'])}</p>"
+            + _graph_html(frame, f"{counter}: {frame['caption']} {frame['description']}")
+            + "</div>"
+        )
+    html.append("</div>\n")
+    self.body.append("".join(html))  # type: ignore[attr-defined]
+    raise nodes.SkipNode
+
+
+def _write_image(self: SphinxTranslator, svg: str, kind: str) -> str:
+    """Write ``svg`` into the site's ``_images`` (named by its content); its URL from the page."""
+    name = f"plot-{hashlib.sha256(svg.encode()).hexdigest()[:16]}-{kind}.svg"
+    folder = Path(self.builder.outdir) / "_images"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if not target.exists() or target.read_text() != svg:
+        target.write_text(svg)
+    return f"{self.builder.imgpath}/{name}"
+
+
 def visit_live_plot_html(self: SphinxTranslator, node: nodes.Element) -> None:
-    data = base64.b64encode(node.get("svg", "").encode()).decode()
-    self.body.append(  # type: ignore[attr-defined]
-        f'<img class="live-plot-drawing" src="data:image/svg+xml;base64,{data}" '
-        f'alt="{escape(_alt(node))}"{_width_style(node)}>\n'
-    )
+    size = _SVG_SIZE.search(node.get("svg", ""))
+    dimensions = ""
+    if size is not None:
+        width, height = (round(float(size[i]) * PX_PER_PT) for i in (1, 2))
+        dimensions = f' width="{width}" height="{height}"'
+    images = []
+    for kind, key in (("light", "svg"), ("dark", "svg_dark")):
+        if node.get(key):
+            images.append(
+                f'<img class="live-plot-drawing live-plot-{kind}" '
+                f'src="{_write_image(self, node[key], kind)}" alt="{escape(_alt(node))}"'
+                f"{dimensions}{_width_style(node)}>"
+            )
+    self.body.append("".join(images) + "\n")  # type: ignore[attr-defined]
     raise nodes.SkipNode
 
 
@@ -201,3 +455,13 @@ def visit_text(self: SphinxTranslator, node: nodes.Element) -> None:
 def visit_skip(self: SphinxTranslator, node: nodes.Element) -> None:
     """Other builders leave the drawing out; the caption stays."""
     raise nodes.SkipNode
+
+
+def copy_font(app: Any, exception: Exception | None) -> None:
+    """Put the drawings' font (and its licence) in the site, for the CSS @font-face."""
+    if exception is not None or app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "fonts"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(FONT_FILE, target / FONT_FILE.name)
+    shutil.copyfile(FONT_FILE.parent / "LICENSE", target / "LICENSE-DejaVu.txt")

@@ -1,16 +1,20 @@
 """Each page as a Jupyter notebook and as a Python script, from the page the build ran.
 
-After a page's examples have run and its figures are drawn, the same walk that
-ran them (blocks classified by `autograd.sphinxext._kind`, in document order)
-is read once more into a list of *steps*: prose, a doctest, a script block, a
-figure. From those steps come
+After a page's examples have run and its figures are drawn, the page's text is
+read once more into a list of *steps*: prose, a doctest, a script block, a
+figure. What runs, and in which order, is what the page runner ran:
+`autograd.sphinxext.blocks.page_items` (examples inside exercises' dropdowns
+and admonitions too); ``{eval}`` values are the text they showed, and blocks
+that are shown but not run (such as PyTorch transcripts) are Markdown. From
+those steps come
 
 - a notebook (``.ipynb``): prose as Markdown cells, each example's code as a
   code cell with the output the page shows, each figure as the code that draws
-  it with the drawing (SVG) as its output;
+  it with the drawing (SVG) as its output; a ``backward-steps`` figure as a
+  Markdown cell listing its steps, with its last frame as an image;
 - a script (``.py``): the code of every example in order, expressions that
   the page shows a value for wrapped in ``print``, so it runs with plain Python
-  and prints what the page shows;
+  and prints what the page shows (figures are comments);
 - the runnable steps that "Run in browser" puts in the page (see
   `autograd.sphinxext.browser`).
 
@@ -21,6 +25,7 @@ The files are written next to the page's HTML (``lessons/03-x.ipynb`` beside
 from __future__ import annotations
 
 import ast
+import base64
 import doctest
 import fnmatch
 import json
@@ -34,7 +39,10 @@ from typing import Any
 import nbformat
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
+
+from autograd.sphinxext.blocks import Item, page_items
 
 __all__ = [
     "DoctestStep",
@@ -80,14 +88,24 @@ class ScriptStep:
 
 @dataclass
 class FigureStep:
-    """A ``value-graph`` or ``live-plot`` figure, drawn at this point of the page."""
+    """A ``value-graph``, ``backward-steps`` or ``live-plot`` figure, drawn at this point."""
 
-    kind: str  # "value-graph" or "live-plot"
+    kind: str  # "value-graph", "backward-steps" or "live-plot"
     expression: str
-    svg: str
+    svg: str  # for backward-steps: the last frame
     caption: str
     figure_id: str
     options: dict[str, Any] = field(default_factory=dict)
+    frames: list[str] = field(default_factory=list)  # backward-steps: each step's caption
+
+    @property
+    def runs(self) -> bool:
+        """Does "Run in browser" redraw this figure (else it stays as the build drew it)?
+
+        A ``backward-steps`` figure is a replay that the page's own script
+        steps through; it stays as built.
+        """
+        return self.kind != "backward-steps"
 
 
 Step = ProseStep | DoctestStep | ScriptStep | FigureStep
@@ -96,10 +114,12 @@ Step = ProseStep | DoctestStep | ScriptStep | FigureStep
 # --- The walk --------------------------------------------------------------------------
 
 
-def page_steps(doctree: nodes.document, docname: str) -> list[Step]:
+def page_steps(doctree: nodes.document, docname: str, page: str = "") -> list[Step]:
     """The steps of a page whose examples have run, in document order.
 
-    Each block that becomes a runnable step gets the class ``autograd-step``, so
+    The examples and figures are those `page_items` finds, the ones the page
+    runner ran (``page`` is the page's source file, for error messages). Each
+    block that becomes a runnable step gets the class ``autograd-step``, so
     that the page's script finds the steps' HTML in the same order.
 
     >>> from docutils.core import publish_doctree
@@ -109,18 +129,37 @@ def page_steps(doctree: nodes.document, docname: str) -> list[Step]:
     """
     from autograd.sphinxext import _slug
 
-    walk = _Walk(_slug(docname))
+    items = page_items(doctree, page or docname)
+    runnable: dict[int, tuple[Item, int]] = {}
+    figures = 0
+    for node, item in items:
+        figures += item.kind == "figure"
+        runnable[id(node)] = (item, figures)
+    walk = _Walk(_slug(docname), runnable, set())
     walk.block(doctree, level=0)
     walk.flush()
+    for node, item in items:  # every example the page ran must be a step
+        if item.kind != "eval" and id(node) not in walk.seen:
+            raise ExtensionError(
+                f"{item.source}:{item.line}: this {item.kind} ran, but it sits inside "
+                f"a {node.parent.tagname if node.parent else 'page'} element that the "
+                "notebook cannot hold; move it out"
+            )
     return walk.steps
 
 
 class _Walk:
-    def __init__(self, slug: str, figures: int = 0) -> None:
+    def __init__(self, slug: str, runnable: dict[int, tuple[Item, int]], seen: set[int]) -> None:
         self.slug = slug
+        # What the page runner ran: each node's item and the figure number so far.
+        self.runnable = runnable
+        self.seen = seen  # the runnable nodes that became steps
         self.steps: list[Step] = []
         self.prose: list[str] = []
-        self.figures = figures  # how many figures the page had before this point
+
+    def kind(self, node: nodes.Node) -> str | None:
+        found = self.runnable.get(id(node))
+        return found[0].kind if found is not None else None
 
     def flush(self) -> None:
         text = "\n\n".join(part for part in self.prose if part.strip()).strip()
@@ -134,23 +173,23 @@ class _Walk:
 
     def block(self, node: nodes.Node, level: int) -> None:
         """Walk one block-level node; prose goes to ``self.prose``, examples to steps."""
-        from autograd.sphinxext import _kind
-
-        kind = _kind(node)
+        kind = self.kind(node)
         if kind == "doctest":
             assert isinstance(node, nodes.Element)
             parser = doctest.DocTestParser()
             examples = parser.get_examples(node.astext())
             _mark(node)
+            self.seen.add(id(node))
             self.add(DoctestStep(examples))
             return
         if kind == "script":
             assert isinstance(node, nodes.Element)
             _mark(node)
+            self.seen.add(id(node))
             self.add(ScriptStep(node.astext().rstrip("\n") + "\n"))
             return
         if isinstance(node, nodes.figure) and any(
-            _kind(child) == "figure" for child in node.children
+            self.kind(child) == "figure" for child in node.children
         ):
             self.figure(node)
             return
@@ -162,6 +201,9 @@ class _Walk:
                 self.block(child, level + 1)
         elif isinstance(node, nodes.title):
             self.prose.append("#" * max(level, 1) + " " + inline(node))
+        elif isinstance(node, nodes.Element) and node.tagname == "dropdown_title":
+            # an exercise: the title of a sphinx-design dropdown
+            self.prose.append("#" * min(level + 1, 6) + " " + inline(node).strip())
         elif isinstance(node, nodes.paragraph | nodes.rubric):
             self.prose.append(inline(node))
         elif isinstance(node, nodes.math_block):
@@ -202,12 +244,11 @@ class _Walk:
 
     def nested(self, node: nodes.Element, level: int, skip_title: bool = False) -> list[Step]:
         """The steps inside a list item or an admonition: its text, and any examples in it."""
-        inner = _Walk(self.slug, self.figures)
+        inner = _Walk(self.slug, self.runnable, self.seen)
         for child in node.children:
             if not (skip_title and isinstance(child, nodes.title)):
                 inner.block(child, level)
         inner.flush()
-        self.figures = inner.figures
         return inner.steps
 
     def emit(self, parts: list[Step], start: str, text: Callable[[str], str]) -> None:
@@ -238,27 +279,29 @@ class _Walk:
             self.prose.append("\n".join(lines))
 
     def figure(self, node: nodes.figure) -> None:
-        from autograd.sphinxext import _kind
-
-        self.figures += 1
-        _mark(node)
-        drawing = next(child for child in node.children if _kind(child) == "figure")
+        drawing = next(child for child in node.children if self.kind(child) == "figure")
         assert isinstance(drawing, nodes.Element)
+        self.seen.add(id(drawing))
+        _, number = self.runnable[id(drawing)]
         caption = next(iter(node.findall(nodes.caption)), None)
-        kind = drawing.tagname.replace("_", "-")
+        kind = "backward-steps" if drawing.tagname == "backward_steps_figure" else None
+        kind = kind or drawing.tagname.replace("_", "-")
         options = {}
-        if kind == "value-graph":
+        if kind in ("value-graph", "backward-steps"):
             options = {"rankdir": drawing["rankdir"], "max_nodes": drawing["max_nodes"]}
-        self.add(
-            FigureStep(
-                kind=kind,
-                expression=drawing["expression"],
-                svg=drawing.get("svg", ""),
-                caption=inline(caption) if caption is not None else "",
-                figure_id=f"{self.slug}_g{self.figures}",
-                options=options,
-            )
+        frames: list[dict[str, str]] = drawing.get("frames", [])
+        step = FigureStep(
+            kind=kind,
+            expression=drawing["expression"],
+            svg=frames[-1].get("svg", "") if frames else drawing.get("svg", ""),
+            caption=inline(caption) if caption is not None else "",
+            figure_id=f"{self.slug}_g{number}",  # the id the page runner drew it with
+            options=options,
+            frames=[frame["caption"] for frame in frames],
         )
+        if step.runs:
+            _mark(node)
+        self.add(step)
 
 
 def _mark(node: nodes.Element) -> None:
@@ -294,7 +337,7 @@ def inline(node: nodes.Node) -> str:
         return inner
     if isinstance(node, nodes.footnote_reference):
         return f"[{node.astext()}]"
-    if isinstance(node, nodes.image):
+    if isinstance(node, nodes.image | nodes.raw):  # raw: e.g. a dropdown's icon
         return ""
     return inner
 
@@ -381,6 +424,25 @@ def _drawing(svg: str, text: str) -> Json:
     }
 
 
+def _backward_steps_markdown(step: FigureStep) -> tuple[str, Json]:
+    """A ``backward-steps`` figure as Markdown: its steps in words, its last frame as an image.
+
+    The image is a cell attachment (base64, as notebook front ends read it).
+    """
+    name = f"{step.figure_id}.svg"
+    text = f"**`{step.expression}.backward()`, step by step**"
+    if step.caption:
+        text += f" ({step.caption})"
+    text += "\n\n" + "\n".join(
+        f"{number}. {caption}" for number, caption in enumerate(step.frames, start=1)
+    )
+    if not step.svg:
+        return text, {}
+    text += f"\n\n![After the last step]({'attachment:' + name})"
+    data = base64.b64encode(step.svg.encode()).decode()
+    return text, {name: {"image/svg+xml": data}}
+
+
 def to_notebook(steps: list[Step], title: str) -> Json:
     """A notebook (nbformat 4.5, as JSON data) of the steps, with the outputs the build produced.
 
@@ -393,8 +455,11 @@ def to_notebook(steps: list[Step], title: str) -> Json:
     cells: list[Json] = []
     count = 0
 
-    def markdown_cell(text: str) -> None:
-        cells.append({"cell_type": "markdown", "metadata": {}, "source": _lines(text)})
+    def markdown_cell(text: str, attachments: Json | None = None) -> None:
+        cell: Json = {"cell_type": "markdown", "metadata": {}, "source": _lines(text)}
+        if attachments:
+            cell["attachments"] = attachments
+        cells.append(cell)
 
     def code_cell(source: str, outputs: list[Json], tags: list[str] | None = None) -> None:
         nonlocal count
@@ -421,6 +486,8 @@ def to_notebook(steps: list[Step], title: str) -> Json:
                 tags = ["raises-exception"] if last.exc_msg is not None else None
                 source = "".join(example.source for example in group)
                 code_cell(source, _doctest_outputs(last, count + 1), tags)
+        elif step.kind == "backward-steps":
+            markdown_cell(*_backward_steps_markdown(step))
         else:
             if step.kind == "value-graph":
                 rankdir = step.options.get("rankdir", "LR")
@@ -500,6 +567,12 @@ def script_source(steps: list[Step], source_name: str) -> str:
         elif isinstance(step, DoctestStep):
             needs_traceback |= any(example.exc_msg is not None for example in step.examples)
             parts.append("\n".join(_print_statement(example) for example in step.examples))
+        elif step.kind == "backward-steps":
+            listing = "\n".join(f"{n}. {text}" for n, text in enumerate(step.frames, start=1))
+            parts.append(
+                _comment(f"Figure (`{step.expression}.backward()`, step by step):\n{listing}")
+                + "\n# (see the page, or the notebook, for the drawings)"
+            )
         else:
             what = "graph" if step.kind == "value-graph" else "plot"
             caption = f": {step.caption}" if step.caption else ""
@@ -524,7 +597,7 @@ def write_downloads(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Write the page's notebook and script beside its HTML, and link them from the page."""
     if app.builder.format != "html" or not _wanted(app, docname):
         return
-    steps = page_steps(doctree, docname)
+    steps = page_steps(doctree, docname, str(app.env.doc2path(docname)))
     if not any(isinstance(step, DoctestStep | ScriptStep) for step in steps):
         return
     title_node = next(iter(doctree.findall(nodes.title)), None)

@@ -170,11 +170,13 @@
 
   function drawInto(step, svg) {
     const drawing = step.element.querySelector(".value-graph-drawing");
-    // Graphviz sizes in points; the page shows pixels (as the build does).
-    drawing.innerHTML = svg.replace(
+    // Graphviz sizes in points; the page shows pixels (as the build does). The
+    // reader's graph has one layout, shown on every screen (scrolling if wide).
+    drawing.classList.remove("has-narrow");
+    drawing.innerHTML = `<div class="graph-layout graph-wide">${svg.replace(
       /<svg width="([\d.]+)pt" height="([\d.]+)pt"/,
       (_, w, h) => `<svg width="${Math.round((w * 4) / 3)}" height="${Math.round((h * 4) / 3)}"`,
-    );
+    )}</div>`;
   }
 
   async function runStep(step) {

@@ -1,0 +1,146 @@
+"""Finding what a page runs: its examples, figures and inline values, in document order.
+
+`page_items` walks a doctree once and returns one `Item` per runnable node,
+with the file and the exact line where its code starts, so that a failure
+names the line an author sees in the editor, also inside ``{code-block}``
+directives with options and in files pulled in by ``{include}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from docutils import nodes
+
+from autograd.sphinxext.figures import FIGURE_NODES
+from autograd.sphinxext.inline import eval_result
+
+__all__ = ["CONSOLE_LANGUAGES", "RUN_CLASS", "TRANSCRIPT_CLASS", "Item", "kind_of", "page_items"]
+
+CONSOLE_LANGUAGES = frozenset({"pycon", "python-console"})
+"""The languages of an interactive session; every such block runs as a doctest."""
+SCRIPT_LANGUAGES = frozenset({"python", "py", "python3"})
+"""The languages of a script; the block runs, and must print nothing."""
+PROMPT_LANGUAGES = SCRIPT_LANGUAGES | {"default", ""}
+"""The languages whose blocks are a doctest when they start with ``>>>``."""
+RUN_CLASS = "autograd-run"
+"""The class that asks for a ``{literalinclude}`` to run (``:class: autograd-run``)."""
+TRANSCRIPT_CLASS = "torch-transcript"
+"""Marks a block that is shown but not run, a transcript checked elsewhere (``nox -s torch``)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One runnable node of a page: what it is, its code, and where its code starts."""
+
+    kind: str  # "doctest", "script", "figure" or "eval"
+    text: str
+    source: str
+    line: int
+
+
+def kind_of(node: nodes.Node) -> str | None:
+    """How the page runner treats ``node``: a figure, a doctest, a script, or not at all.
+
+    >>> from docutils import nodes
+    >>> from autograd.sphinxext.blocks import kind_of
+    >>> kind_of(nodes.literal_block("# setup", "# setup", language="pycon"))
+    'doctest'
+    >>> kind_of(nodes.literal_block("x = 1", "x = 1", language="python"))
+    'script'
+    >>> kind_of(nodes.literal_block("$ ls", "$ ls", language="console")) is None
+    True
+    """
+    if isinstance(node, FIGURE_NODES):
+        return "figure"
+    if isinstance(node, eval_result):
+        return "eval"
+    if isinstance(node, nodes.doctest_block):
+        return "doctest"
+    if not isinstance(node, nodes.literal_block):
+        return None
+    if TRANSCRIPT_CLASS in node["classes"]:
+        return None
+    language = node.get("language", "")
+    if "source" in node:  # a {literalinclude} shows a file; it runs only when asked to
+        if RUN_CLASS not in node["classes"]:
+            return None
+        return "doctest" if language in CONSOLE_LANGUAGES else "script"
+    if language in CONSOLE_LANGUAGES:
+        return "doctest"
+    if language in PROMPT_LANGUAGES and node.astext().lstrip().startswith(">>>"):
+        return "doctest"
+    if language in SCRIPT_LANGUAGES:
+        return "script"
+    return None
+
+
+def page_items(doctree: nodes.document, page: str) -> list[tuple[nodes.Element, Item]]:
+    r"""Every runnable node of ``doctree`` in document order, with its `Item`.
+
+    >>> from docutils import nodes
+    >>> from docutils.utils import new_document
+    >>> from docutils.frontend import get_default_settings
+    >>> from autograd.sphinxext.blocks import page_items
+    >>> document = new_document("page.md", get_default_settings())
+    >>> block = nodes.literal_block(">>> 1\n1", ">>> 1\n1", language="pycon")
+    >>> block.line = 3
+    >>> document += block
+    >>> [item for _, item in page_items(document, "page.md")]
+    [Item(kind='doctest', text='>>> 1\n1', source='page.md', line=4)]
+    """
+    files: dict[str, list[str]] = {}
+    found = []
+    for node in doctree.findall(lambda node: kind_of(node) is not None):
+        assert isinstance(node, nodes.Element)
+        kind = kind_of(node)
+        assert kind is not None
+        source, line = _place(node, page)
+        if "source" in node:  # an included file that runs: its own lines count
+            source, line = str(node["source"]), 1
+        text = node["expression"] if kind in ("figure", "eval") else node.astext()
+        if kind in ("doctest", "script"):
+            if source not in files:
+                files[source] = _read(source)
+            line = _code_start(files[source], line, text)
+        found.append((node, Item(kind, text, source, line)))
+    return found
+
+
+def _place(node: nodes.Element, page: str) -> tuple[str, int]:
+    """The file and line of ``node``, or of its nearest ancestor that has one."""
+    current: nodes.Element | None = node
+    while current is not None:
+        if current.line:
+            return str(current.source or page), current.line
+        current = current.parent
+    return page, 1
+
+
+def _code_start(lines: list[str], line: int, code: str) -> int:
+    """The line of a file (``lines``) at or after ``line`` where ``code`` begins.
+
+    A node's line is its directive's or fence's line; options, captions and
+    blank lines may stand between it and the code, so the code is looked up.
+    """
+    wanted = [text.strip() for text in code.splitlines()]
+    while wanted and not wanted[0]:
+        wanted.pop(0)
+    if not lines or not wanted:
+        return line + 1
+    start = max(line - 1, 0)
+    for index in range(start, min(len(lines), start + 200)):
+        if lines[index].strip() == wanted[0] and all(
+            index + offset < len(lines) and lines[index + offset].strip() == text
+            for offset, text in enumerate(wanted[1:4], start=1)
+        ):
+            return index + 1
+    return line + 1
+
+
+def _read(source: str) -> list[str]:
+    try:
+        return Path(source).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
