@@ -33,6 +33,9 @@ EXAMPLE_FILENAME = "<example>"
 
 # Packages a lesson may use that the in-browser Python does not ship.
 _NOT_IN_BROWSER = {"matplotlib", "numpy"}
+# In a page's namespace: each name that an example failed to define because it
+# needed one of those packages, with that package.
+_MISSING = "__not_in_browser__"
 
 
 def new_namespace() -> dict[str, Any]:
@@ -79,7 +82,8 @@ def run(code: str, namespace: dict[str, Any], *, show_values: bool = True) -> st
             else:
                 exec(compile(tree, EXAMPLE_FILENAME, "exec"), namespace)
         except BaseException as error:  # the reader's code: show whatever it raised
-            _print_traceback(error)
+            _print_traceback(error, namespace)
+            _note_missing(error, tree, namespace)
         finally:
             sys.displayhook = previous_hook
     return printed.getvalue()
@@ -90,7 +94,50 @@ def _show(value: object) -> None:
         print(repr(value))
 
 
-def _print_traceback(error: BaseException) -> None:
+def _bound_names(tree: ast.Module) -> set[str]:
+    """The names that the top level of ``tree`` defines (assigns, imports, defs)."""
+    names: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(statement.name)
+        elif isinstance(statement, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in statement.names)
+        else:
+            names.update(
+                node.id
+                for node in ast.walk(statement)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+            )
+    return names
+
+
+def _missing_package(error: BaseException, namespace: dict[str, Any]) -> str | None:
+    """The package whose absence caused ``error``, directly or by a name left undefined."""
+    if isinstance(error, ModuleNotFoundError):
+        top = (error.name or "").split(".")[0]
+        return top if top in _NOT_IN_BROWSER else None
+    if isinstance(error, NameError):
+        package: str | None = namespace.get(_MISSING, {}).get(error.name)
+        return package
+    return None
+
+
+def _note_missing(error: BaseException, tree: ast.Module, namespace: dict[str, Any]) -> None:
+    """Remember the names an example left undefined because a package is missing.
+
+    Then a later example that uses one of them says why it is not defined,
+    rather than only that it is not.
+    """
+    package = _missing_package(error, namespace)
+    if package is None:
+        return
+    missing = namespace.setdefault(_MISSING, {})
+    for name in sorted(_bound_names(tree)):
+        if name not in namespace:
+            missing.setdefault(name, package)
+
+
+def _print_traceback(error: BaseException, namespace: dict[str, Any]) -> None:
     frames = traceback.extract_tb(error.__traceback__)
     # Leave out this module's own frames: the reader's code starts at <example>.
     while frames and frames[0].filename != EXAMPLE_FILENAME:
@@ -99,10 +146,16 @@ def _print_traceback(error: BaseException) -> None:
     lines += traceback.format_list(frames)
     lines += traceback.format_exception_only(type(error), error)
     print("".join(lines), end="")
-    if isinstance(error, ModuleNotFoundError) and error.name in _NOT_IN_BROWSER:
+    package = _missing_package(error, namespace)
+    if isinstance(error, ModuleNotFoundError) and package is not None:
         print(
-            f"({error.name} is not part of the Python that runs in this page; "
+            f"({package} is not part of the Python that runs in this page; "
             "the figure it makes was drawn when the page was built.)"
+        )
+    elif isinstance(error, NameError) and package is not None:
+        print(
+            f"({error.name} is not defined: the example that defines it needs {package}, "
+            "which is not part of the Python that runs in this page.)"
         )
 
 

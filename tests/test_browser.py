@@ -72,6 +72,30 @@ def test_a_missing_package_says_that_the_browser_does_not_have_it(
     assert "matplotlib is not part of the Python that runs in this page" in shown
 
 
+def test_a_name_left_undefined_by_a_missing_package_says_so_later(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    namespace = new_namespace()
+    run("def f(x):\n    return 2 * x", namespace)
+    run(
+        "import matplotlib.pyplot as plt\n\ndef plot():\n    return plt.figure()\n\nshown = plot()",
+        namespace,
+        show_values=False,
+    )
+    # A function that calls the missing one is defined; calling it says why it fails.
+    shown = run("def tangent():\n    return plot()\n\nat_3 = tangent()", namespace)
+    assert shown.splitlines()[-2:] == [
+        "NameError: name 'plot' is not defined",
+        "(plot is not defined: the example that defines it needs matplotlib, "
+        "which is not part of the Python that runs in this page.)",
+    ]
+    assert "needs matplotlib" in run("at_3", namespace)  # undefined in turn, for the same reason
+    assert run("f(21)", namespace) == "42\n"  # what needs no package still runs
+    shown = run("undefined_name", namespace)  # any other NameError is only that
+    assert shown.splitlines()[-1] == "NameError: name 'undefined_name' is not defined"
+
+
 def test_a_graph_is_redrawn_from_the_readers_objects() -> None:
     namespace = new_namespace()
     run("from autograd import Value\nx = Value(5.0, label='x')\ny = x * x", namespace)
