@@ -337,7 +337,8 @@ def main(site: Path, screenshots: Path | None) -> int:
         failures.append("the worker's requests were not seen, so the network check proves nothing")
     failures += [f"a request left the site: {url}" for url in sorted(set(outside))]
     print(
-        f"\nchecked {len(LESSONS)} lessons: notebook, Run in browser, an edit, a redrawn graph, "
+        f"\nchecked {len(LESSONS)} lessons: notebook, Run in browser, a solution in its dropdown, "
+        "an edit, a redrawn graph, "
         f"autogradRun; {len(seen)} requests, all to {base}"
         if not outside
         else f"{len(outside)} requests left the site"
