@@ -377,6 +377,19 @@ def test_each_lesson_links_its_downloads(site: Path) -> None:
     assert not (site / "api.ipynb").exists()  # only lessons, as conf.py says
 
 
+@pytest.mark.slow
+def test_each_lesson_marks_one_step_per_example_and_redrawn_figure(site: Path) -> None:
+    # Counted from the Markdown: ```pycon and ```python blocks run (in exercises' dropdowns
+    # too); a {code-block} transcript does not; value-graph and live-plot figures are
+    # steps, backward-steps figures are not.
+    runnable = re.compile(r"^ *```((pycon|python)[ \t]*$|\{(value-graph|live-plot)\} )", re.M)
+    for lesson in LESSONS:
+        expected = len(runnable.findall((DOCS / "lessons" / f"{lesson}.md").read_text()))
+        html = (site / "lessons" / f"{lesson}.html").read_text()
+        marked = len(re.findall(r'class="[^"]*\bautograd-step\b', html))
+        assert marked == expected, lesson
+
+
 def test_runnable_steps_are_json_that_cannot_end_their_script_element() -> None:
     from autograd.sphinxext.browser import steps_json
     from autograd.sphinxext.notebooks import ScriptStep
