@@ -33,7 +33,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def torch(session: nox.Session) -> None:
     """Parity tests against PyTorch (CPU build) and the PyTorch lesson's transcripts."""
-    session.install("-e", ".[tests]", "torch==2.13.0")
+    session.install("-e", ".[tests,docs]", "torch==2.13.0")
     session.run("pytest", "-m", "torch", "tests", *session.posargs)
 
 

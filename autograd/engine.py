@@ -771,6 +771,11 @@ class _Unregistered(Value):
     __slots__ = ()
 
     def _backward(self) -> None:
+        if not self._op:
+            raise ValueError(
+                f"{self._describe()} has children but no operation: give it an _op name "
+                "and register that operation, or give the node its own _backward function"
+            )
         raise ValueError(
             f"no derivative rule for the operation {self._op!r} of {self._describe()}; "
             f"register one with @register_operation({self._op!r}, children=...) "

@@ -212,7 +212,12 @@ def test_the_lectures_four_sample_mlp_draws_with_the_default_limit() -> None:
         ypred.append(values[0])
     loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred, strict=True))
     assert isinstance(loss, Value)
-    assert len(trace(loss)[0]) == 398
+    # Counted by hand, as micrograd makes them: 41 parameters; per sample, each
+    # neuron makes nin products, nin sums and a tanh (4*7 + 4*9 + 9 = 73) and each
+    # input number becomes a leaf in layer 1 (4*3 = 12); per sample the loss adds
+    # the constant -ygt, a sum and a square (3); sum() adds 0 and four sums (5).
+    # 41 + 4 * (73 + 12 + 3) + 5 = 398, the size of the lecture's graph.
+    assert len(trace(loss)[0]) == 41 + 4 * (73 + 12 + 3) + 5 == 398
     assert "digraph" in draw_dot(loss).source
 
 

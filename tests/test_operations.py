@@ -321,7 +321,7 @@ def test_an_unknown_operation_without_a_rule_fails_clearly_in_backward() -> None
 
 
 def test_pause_gc_pauses_inside_and_restores_after() -> None:
-    assert gc.isenabled()
+    gc.enable()
     with pause_gc():
         assert not gc.isenabled()
         with pause_gc():
@@ -331,6 +331,7 @@ def test_pause_gc_pauses_inside_and_restores_after() -> None:
 
 
 def test_pause_gc_restores_on_error_and_leaves_a_disabled_collector_disabled() -> None:
+    gc.enable()
     with pytest.raises(RuntimeError), pause_gc():
         raise RuntimeError
     assert gc.isenabled()
@@ -365,3 +366,10 @@ def test_graphs_make_no_reference_cycles() -> None:
         loss.backward()
         del scores, loss
         assert gc.collect() == 0  # everything was freed by reference counting
+
+
+def test_a_hand_built_node_with_children_and_no_operation_says_so() -> None:
+    a = Value(1.0)
+    out = Value(2.0, (a, a), "")
+    with pytest.raises(ValueError, match="has children but no operation"):
+        out.backward()

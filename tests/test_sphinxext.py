@@ -410,6 +410,9 @@ other
 >>> sys.modules["json"] = None
 >>> os.chdir("/")
 >>> random.seed(1234)
+>>> import matplotlib, numpy
+>>> matplotlib.rcParams["lines.linewidth"] = 9.0
+>>> numpy.random.seed(7)
 >>> 41 + 1
 42
 ```
@@ -432,9 +435,13 @@ NameError: name '_' is not defined
 >>> os.path.exists("conf.py") or os.getcwd() != "/"
 True
 >>> first = random.random()
+>>> import matplotlib, numpy
+>>> matplotlib.rcParams["lines.linewidth"]
+1.5
+>>> second = float(numpy.random.rand())
 ```
 
-The first random number is {eval}`first`.
+The first random number is {eval}`first`; NumPy's is {eval}`second`.
 """
 
 
@@ -450,11 +457,13 @@ def test_a_page_cannot_change_what_another_page_sees(tmp_path: Path) -> None:
     assert build(alone, alone_pages, "-W").returncode == 0
     html = (serial / "out" / "other.html").read_bytes()
     assert html == (parallel / "out" / "other.html").read_bytes()
-    expected = random.Random(0).random()  # every page starts from seed 0
-    assert f'<span class="autograd-eval">{expected}</span>' in html.decode()
-    assert f'<span class="autograd-eval">{expected}</span>' in (
-        (alone / "out" / "index.html").read_text()
-    )
+    from numpy.random import RandomState
+
+    # Every page starts from seed 0, in random and in NumPy.
+    expected = f'is <span class="autograd-eval">{random.Random(0).random()}</span>'
+    expected += f'; NumPy’s is <span class="autograd-eval">{RandomState(0).rand()}</span>'
+    assert expected in html.decode()
+    assert expected in (alone / "out" / "index.html").read_text()
 
 
 def test_an_endless_loop_fails_at_its_line(tmp_path: Path) -> None:
@@ -484,6 +493,9 @@ def test_a_page_can_raise_its_time_limit(tmp_path: Path) -> None:
     result = build(tmp_path, {"index.md": page}, conf=conf)
     assert re.search(r"index.md:[67]: WARNING: example failed", result.stderr)
     result = build(tmp_path, {"index.md": "---\nautograd-timeout: 5\n---\n" + page}, conf=conf)
+    assert result.returncode == 0, result.stderr
+    block = page.replace("```python\n", "```{code-block} python\n:class: autograd-timeout-5\n\n")
+    result = build(tmp_path, {"index.md": block}, conf=conf)
     assert result.returncode == 0, result.stderr
 
 
@@ -552,8 +564,8 @@ def test_each_build_logs_fresh_counts_and_times(tmp_path: Path) -> None:
     result = build(tmp_path, pages, quiet=False)
     assert result.returncode == 0, result.stderr
     assert "autograd: index: 1 examples in " in result.stdout
-    assert "autograd: other: 7 examples in " in result.stdout
-    assert "autograd: ran 8 examples on 2 pages" in result.stdout
+    assert "autograd: other: 10 examples in " in result.stdout
+    assert "autograd: ran 11 examples on 2 pages" in result.stdout
     assert "autograd: slowest pages: " in result.stdout
     (tmp_path / "src" / "index.md").write_text(pages["index.md"] + "\n```pycon\n>>> 2\n2\n```\n")
     result = build(tmp_path, {}, quiet=False, fresh=False)

@@ -15,7 +15,8 @@ nodes for the HTML visitors.
 Settings in ``conf.py``: ``autograd_execute`` (``False`` builds without
 running anything; figures show a placeholder) and ``autograd_timeout`` (the
 seconds of CPU time one example may use, 30 by default; ``0`` for no limit). A page can
-raise its own limit with ``autograd-timeout: 120`` in its front matter.
+raise its own limit with ``autograd-timeout: 120`` in its front matter, and
+a ``{code-block}`` with ``:class: autograd-timeout-120``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from sphinx.util import logging
 
 from autograd.sphinxext.blocks import page_items
 from autograd.sphinxext.figures import (
+    FIGURE_NODES,
     BackwardStepsDirective,
     LivePlotDirective,
     ValueGraphDirective,
@@ -112,7 +114,7 @@ def _show_placeholders(found: Iterable[nodes.Element]) -> None:
     for node in found:
         if isinstance(node, eval_result):
             show_result(node, node["expression"])
-        elif isinstance(node, value_graph | live_plot):
+        elif isinstance(node, FIGURE_NODES):
             node["svg"] = _PLACEHOLDER_SVG
             node["description"] = "Figure not drawn: the examples were not run."
 
@@ -121,7 +123,7 @@ _preloaded: set[bool] = set()
 
 
 def _preload_once(modules: bool) -> None:
-    if modules not in _preloaded:
+    if modules not in _preloaded and True not in _preloaded:
         preload(modules)
         _preloaded.add(modules)
 

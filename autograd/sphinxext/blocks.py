@@ -8,6 +8,7 @@ directives with options and in files pulled in by ``{include}``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,15 @@ from docutils import nodes
 from autograd.sphinxext.figures import FIGURE_NODES
 from autograd.sphinxext.inline import eval_result
 
-__all__ = ["CONSOLE_LANGUAGES", "RUN_CLASS", "TRANSCRIPT_CLASS", "Item", "kind_of", "page_items"]
+__all__ = [
+    "CONSOLE_LANGUAGES",
+    "RUN_CLASS",
+    "TIMEOUT_CLASS",
+    "TRANSCRIPT_CLASS",
+    "Item",
+    "kind_of",
+    "page_items",
+]
 
 CONSOLE_LANGUAGES = frozenset({"pycon", "python-console"})
 """The languages of an interactive session; every such block runs as a doctest."""
@@ -24,6 +33,8 @@ SCRIPT_LANGUAGES = frozenset({"python", "py", "python3"})
 """The languages of a script; the block runs, and must print nothing."""
 PROMPT_LANGUAGES = SCRIPT_LANGUAGES | {"default", ""}
 """The languages whose blocks are a doctest when they start with ``>>>``."""
+TIMEOUT_CLASS = re.compile(r"autograd-timeout-(\d+)")
+"""The class that sets one block's time limit in seconds (``:class: autograd-timeout-120``)."""
 RUN_CLASS = "autograd-run"
 """The class that asks for a ``{literalinclude}`` to run (``:class: autograd-run``)."""
 TRANSCRIPT_CLASS = "torch-transcript"
@@ -38,6 +49,7 @@ class Item:
     text: str
     source: str
     line: int
+    timeout: float | None = None  # this block's own time limit, if it sets one
 
 
 def kind_of(node: nodes.Node) -> str | None:
@@ -88,7 +100,7 @@ def page_items(doctree: nodes.document, page: str) -> list[tuple[nodes.Element, 
     >>> block.line = 3
     >>> document += block
     >>> [item for _, item in page_items(document, "page.md")]
-    [Item(kind='doctest', text='>>> 1\n1', source='page.md', line=4)]
+    [Item(kind='doctest', text='>>> 1\n1', source='page.md', line=4, timeout=None)]
     """
     files: dict[str, list[str]] = {}
     found = []
@@ -104,8 +116,16 @@ def page_items(doctree: nodes.document, page: str) -> list[tuple[nodes.Element, 
             if source not in files:
                 files[source] = _read(source)
             line = _code_start(files[source], line, text)
-        found.append((node, Item(kind, text, source, line)))
+        found.append((node, Item(kind, text, source, line, _own_timeout(node))))
     return found
+
+
+def _own_timeout(node: nodes.Element) -> float | None:
+    classes: list[str] = node.get("classes", [])
+    for name in classes:
+        if match := TIMEOUT_CLASS.fullmatch(name):
+            return float(match[1])
+    return None
 
 
 def _place(node: nodes.Element, page: str) -> tuple[str, int]:

@@ -285,7 +285,8 @@ class PageRunner:
             what = f"did not finish within {self.timeout * WALL_FACTOR:g} s"
         raise ExampleTimeout(
             f"the example {what}, its time limit (raise it with autograd_timeout "
-            "in conf.py, or autograd-timeout in the page's front matter)"
+            "in conf.py, autograd-timeout in the page's front matter, or the class "
+            "autograd-timeout-SECONDS on a code-block)"
         )
 
 

@@ -102,7 +102,7 @@ def run_page(
         os.setpgid(pid, pid)
     result = PageResult()
     try:
-        outcome, place = _collect(read_end, timeout, result)
+        outcome, place, limit = _collect(read_end, result)
     finally:
         os.close(read_end)
         _stop(pid)
@@ -114,7 +114,7 @@ def run_page(
             Failure(
                 source,
                 line,
-                f"the example did not finish within {timeout * WALL_FACTOR:g} s and did "
+                f"the example did not finish within {limit * WALL_FACTOR:g} s and did "
                 "not respond to its time limit; its process was stopped",
             )
         )
@@ -130,35 +130,33 @@ def run_page(
     return result
 
 
-def _collect(
-    read_end: int, timeout: float, result: PageResult
-) -> tuple[str, tuple[str, int] | None]:
+def _collect(read_end: int, result: PageResult) -> tuple[str, tuple[str, int] | None, float]:
     """Read the child's messages into ``result`` until it is done, gone or silent.
 
-    Returns how it ended and the place of the last example it started.
+    Returns how it ended, and the place and time limit of the last example it started.
     """
     reader = _Reader(read_end)
     place: tuple[str, int] | None = None
+    limit = 0.0
     deadline = None
     while True:
         wait = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         message = reader.next(wait)
         if message is None:
-            return "silent", place
+            return "silent", place, limit
         if message == ():
-            return "gone", place
+            return "gone", place, limit
         tag = message[0]
         if tag == "start":
-            place = (message[1], message[2])
-            if timeout:
-                deadline = time.monotonic() + timeout * WALL_FACTOR + GRACE
+            place, limit = (message[1], message[2]), message[3]
+            deadline = time.monotonic() + limit * WALL_FACTOR + GRACE if limit else None
         elif tag == "node":
             result.updates[message[1]] = message[2]
         elif tag == "failure":
             result.failures.append(Failure(message[1], message[2], message[3]))
         elif tag == "done":
             result.examples, result.files = message[1], message[2]
-            return "done", place
+            return "done", place, limit
 
 
 def _status(status: int) -> str:
@@ -225,7 +223,9 @@ def _child(
         read: set[str] = set()
         _prepare_process(read)
         runner = PageRunner(
-            page, timeout=timeout or None, on_start=lambda source, line: send("start", source, line)
+            page,
+            timeout=timeout or None,
+            on_start=lambda source, line: send("start", source, line, runner.timeout or 0),
         )
         warnings.showwarning = runner.show_warning
         figures = 0
@@ -233,6 +233,7 @@ def _child(
             before = dict(node.attributes)
             if item.kind == "figure":
                 figures += 1
+            runner.timeout = item.timeout if item.timeout is not None else timeout or None
             failures = _run_item(runner, node, item, f"{figure_prefix}_g{figures}")
             for failure in failures:
                 send("failure", item.source, failure.line, failure.message)
