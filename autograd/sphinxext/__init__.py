@@ -259,4 +259,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("autograd-figures.css")
     app.add_js_file("autograd-figures.js", defer="defer")
     app.connect("build-finished", copy_font)
+    from autograd.sphinxext import browser, notebooks  # both read this module's page walk
+
+    notebooks.setup(app)
+    browser.setup(app)
     return {"version": "0.1.0", "parallel_read_safe": True, "parallel_write_safe": True}

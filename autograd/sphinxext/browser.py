@@ -1,0 +1,244 @@
+"""What "Run in browser" needs in the built site: Python for the web, Graphviz, our wheels.
+
+Set ``autograd_project_root`` in ``conf.py`` to this project's checkout (the
+folder with ``pyproject.toml``, ``package.json`` and ``package-lock.json``) to
+turn it on. The build then
+
+1. installs the pinned npm packages ``pyodide`` and ``@viz-js/viz`` with
+   ``npm ci`` when ``node_modules`` is missing or holds other versions;
+2. builds this project's wheel from the checkout (hatchling), and packs the
+   installed pure-Python ``graphviz`` distribution, its one dependency, as a
+   wheel too;
+3. copies Pyodide, Viz.js and both wheels into ``_static/``, with a manifest
+   ``autograd-run.json`` that the page's Web Worker reads.
+
+Each page with examples gets a "Run in browser" button (see
+`autograd.sphinxext.notebooks`). The page script ``autograd-run.js`` starts
+the worker ``autograd-worker.mjs`` only when the reader asks; everything it
+loads comes from the site itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import filecmp
+import hashlib
+import importlib.metadata
+import json
+import shutil
+import subprocess
+import zipfile
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+from autograd.sphinxext.notebooks import DoctestStep, FigureStep, ScriptStep, Step
+
+__all__ = [
+    "build_wheel",
+    "controls_html",
+    "enabled",
+    "setup",
+    "steps_json",
+    "wheel_of_installed",
+]
+
+logger = logging.getLogger(__name__)
+
+NPM_PACKAGES = {
+    "pyodide": [
+        "pyodide.mjs",
+        "pyodide.asm.mjs",
+        "pyodide.asm.wasm",
+        "python_stdlib.zip",
+        "pyodide-lock.json",
+    ],
+    "@viz-js/viz": ["dist/viz.js"],
+}
+"""The files of each npm package that the site serves, under ``_static/<last part>/``."""
+
+# The same date for every file of a packed wheel: the same sources give the same bytes.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def enabled(app: Sphinx) -> bool:
+    """Does this HTML build ship "Run in browser"?"""
+    return bool(app.config.autograd_project_root) and app.builder.format == "html"
+
+
+def _root(app: Sphinx) -> Path:
+    return Path(app.config.autograd_project_root).resolve()
+
+
+def _locked_versions(root: Path) -> dict[str, str]:
+    lock = json.loads((root / "package-lock.json").read_text(encoding="utf-8"))
+    return {name: lock["packages"][f"node_modules/{name}"]["version"] for name in NPM_PACKAGES}
+
+
+def _installed_version(root: Path, name: str) -> str | None:
+    manifest = root / "node_modules" / name / "package.json"
+    if not manifest.exists():
+        return None
+    return str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
+
+
+def install_npm_packages(root: Path) -> None:
+    """Run ``npm ci`` in ``root`` unless ``node_modules`` already has the locked versions."""
+    for required in ("package.json", "package-lock.json"):
+        if not (root / required).exists():
+            raise ExtensionError(f"Run in browser: {root / required} is missing")
+    locked = _locked_versions(root)
+    if all(_installed_version(root, name) == locked[name] for name in locked):
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        raise ExtensionError(
+            "Run in browser needs npm to install Pyodide and Viz.js "
+            f"({', '.join(f'{n}@{v}' for n, v in locked.items())}) from {root}/package-lock.json: "
+            "install Node.js with npm (Debian: apt-get install npm), "
+            "or set autograd_project_root = '' in conf.py to build without it"
+        )
+    logger.info("autograd: npm ci (Pyodide and Viz.js for Run in browser)")
+    result = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ExtensionError(f"Run in browser: 'npm ci' failed in {root}:\n{result.stderr}")
+
+
+def build_wheel(project: Path, directory: Path) -> Path:
+    """Build the wheel of the project in ``project`` into ``directory`` (with hatchling)."""
+    from hatchling.builders.wheel import WheelBuilder
+
+    directory.mkdir(parents=True, exist_ok=True)
+    built = list(WheelBuilder(str(project)).build(directory=str(directory), versions=["standard"]))
+    return Path(built[0])
+
+
+def _record_hash(data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"sha256={digest}"
+
+
+def wheel_of_installed(name: str, directory: Path) -> Path:
+    """Pack the installed pure-Python distribution ``name`` as a wheel in ``directory``.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     wheel_of_installed("graphviz", Path(folder)).name.startswith("graphviz-")
+    True
+    """
+    distribution = importlib.metadata.distribution(name)
+    wheel_text = distribution.read_text("WHEEL") or ""
+    tags = [line.split(":", 1)[1].strip() for line in wheel_text.splitlines() if "Tag:" in line]
+    if "Root-Is-Purelib: true" not in wheel_text or not tags:
+        raise ExtensionError(f"Run in browser: {name} is not a pure-Python wheel")
+    skipped = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+    files = sorted(
+        str(path)
+        for path in distribution.files or []
+        if "__pycache__" not in path.parts
+        and not str(path).startswith("..")
+        and path.name not in skipped
+    )
+    dist_info = next(path.split("/")[0] for path in files if path.endswith(".dist-info/WHEEL"))
+    normalized = distribution.metadata["Name"].replace("-", "_")
+    target = directory / f"{normalized}-{distribution.version}-{tags[0]}.whl"
+    directory.mkdir(parents=True, exist_ok=True)
+    records = []
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            data = Path(str(distribution.locate_file(path))).read_bytes()
+            archive.writestr(zipfile.ZipInfo(path, _ZIP_DATE), data, zipfile.ZIP_DEFLATED)
+            records.append(f"{path},{_record_hash(data)},{len(data)}")
+        records.append(f"{dist_info}/RECORD,,")
+        record = zipfile.ZipInfo(f"{dist_info}/RECORD", _ZIP_DATE)
+        archive.writestr(record, "\n".join(records) + "\n", zipfile.ZIP_DEFLATED)
+    return target
+
+
+def _prepare(app: Sphinx) -> None:
+    if enabled(app):
+        install_npm_packages(_root(app))
+
+
+def copy_assets(app: Sphinx, exception: Exception | None) -> None:
+    """Copy Pyodide, Viz.js and the wheels into ``_static``; write the worker's manifest."""
+    if exception is not None or not enabled(app):
+        return
+    root = _root(app)
+    static = Path(app.outdir) / "_static"
+    for package, files in NPM_PACKAGES.items():
+        target = static / package.split("/")[-1]
+        target.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            source, copy = root / "node_modules" / package / name, target / Path(name).name
+            # Rebuilds (docs-live) skip the copy of files that have not changed.
+            if not copy.exists() or not filecmp.cmp(source, copy, shallow=True):
+                shutil.copy2(source, copy)
+    wheels = static / "wheels"
+    shutil.rmtree(wheels, ignore_errors=True)
+    names = [
+        build_wheel(root, wheels).name,
+        wheel_of_installed("graphviz", wheels).name,
+    ]
+    manifest = {"wheels": names, "versions": _locked_versions(root)}
+    (static / "autograd-run.json").write_text(
+        json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
+
+
+def steps_json(steps: list[Step]) -> str:
+    """The runnable steps, as the JSON that "Run in browser" reads from the page.
+
+    >>> from autograd.sphinxext.notebooks import ProseStep
+    >>> steps_json([ProseStep("Hi."), ScriptStep("x = 1\\n")])
+    '[{"code": "x = 1\\\\n", "kind": "script"}]'
+    """
+    items: list[dict[str, Any]] = []
+    for step in steps:
+        if isinstance(step, DoctestStep):
+            items.append({"kind": "doctest", "code": step.code})
+        elif isinstance(step, ScriptStep):
+            items.append({"kind": "script", "code": step.code})
+        elif isinstance(step, FigureStep) and step.runs:
+            items.append(
+                {
+                    "kind": step.kind,
+                    "expression": step.expression,
+                    "figure_id": step.figure_id,
+                    **step.options,
+                }
+            )
+    # "</" cannot end the <script> element that holds this text.
+    return json.dumps(items, sort_keys=True).replace("</", "<\\/")
+
+
+def controls_html(app: Sphinx, docname: str, steps: list[Step]) -> str:
+    """The "Run in browser" button and the page's runnable steps, as HTML."""
+    static = "../" * docname.count("/") + "_static/"
+    return (
+        '<button type="button" class="autograd-run-start" hidden>Run in browser</button>'
+        '<span class="autograd-run-status" role="status" aria-live="polite"></span>'
+        '<progress class="autograd-run-progress" max="1" aria-label="Loading Python" hidden>'
+        "</progress>"
+        '<script type="application/json" class="autograd-run-steps">'
+        f"{steps_json(steps)}</script>"
+        f'<script src="{escape(static)}autograd-run.js" defer></script>'
+    )
+
+
+def setup(app: Sphinx) -> None:
+    """Register ``autograd_project_root`` and the steps that build the browser files."""
+    app.add_config_value("autograd_project_root", "", "html", types=[str])
+    app.connect("builder-inited", _prepare)
+    app.connect("build-finished", copy_assets)
+    app.add_css_file("autograd-run.css")
