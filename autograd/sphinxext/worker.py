@@ -45,6 +45,8 @@ __all__ = ["Failure", "PageResult", "preload", "run_page"]
 
 GRACE = 5.0
 """Seconds the build waits past an example's wall-clock limit before it stops the child."""
+WORKER_FAILED = 113
+"""The exit status of a child that failed on its own, not because of an example."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,15 @@ def run_page(
                 "not respond to its time limit; its process was stopped",
             )
         )
+    elif outcome == "gone" and _exit_code(status) == WORKER_FAILED:
+        result.failures.append(
+            Failure(
+                source,
+                line,
+                "the process running the page failed while running or reporting this "
+                "example (its traceback is printed above); the rest of the page did not run",
+            )
+        )
     elif outcome == "gone":
         result.failures.append(
             Failure(
@@ -157,6 +168,10 @@ def _collect(read_end: int, result: PageResult) -> tuple[str, tuple[str, int] | 
         elif tag == "done":
             result.examples, result.files = message[1], message[2]
             return "done", place, limit
+
+
+def _exit_code(status: int) -> int | None:
+    return None if os.WIFSIGNALED(status) else os.waitstatus_to_exitcode(status)
 
 
 def _status(status: int) -> str:
@@ -242,7 +257,7 @@ def _child(
                 send("node", index, changed)
         send("done", runner.examples_run, _project_files(read, project, excluded))
     except BaseException:
-        code = 70
+        code = WORKER_FAILED
         traceback.print_exc()
     finally:
         os._exit(code)
