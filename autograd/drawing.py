@@ -263,7 +263,7 @@ def describe_graph(
         if _label(node):
             names[id(node)] = _label(node)
         elif node is root:
-            names[id(node)] = "output"
+            names[id(node)] = "output" if "output" not in taken else "the output"
         elif walk.children[id(node)] and uses.get(id(node), 0) > 1 and not _is_constant(node):
             counter += 1
             while f"t{counter}" in taken:
@@ -316,7 +316,11 @@ def describe_graph(
 
 
 def _number(x: float) -> str:
-    return f"{x:.4f}".rstrip("0").rstrip(".") or "0"
+    """A number as the descriptions show it: four decimals, or significant digits if tiny."""
+    if x != 0 and abs(x) < 5e-5:
+        return f"{x:.4g}"
+    text = f"{x:.4f}".rstrip("0").rstrip(".") or "0"
+    return "0" if text == "-0" else text
 
 
 _FORMATS: tuple[str, ...] = ("svg", "png", "dot", "gv")

@@ -332,3 +332,15 @@ def test_a_neuron_from_autograd_nn_reads_as_w_dot_x_plus_b() -> None:
             checked += 1
     # Two named records of three fields, four unnamed ones of two, three numbers, two operations.
     assert checked == 2 * 3 + 4 * 2 + 3 + 2
+
+
+def test_a_description_keeps_tiny_numbers_and_never_says_minus_zero() -> None:
+    e = Value(1e-5, label="e")
+    text = describe_graph(e * Value(-1e-6))
+    assert text == "output = e * -1e-06, where e = 1e-05; output = -1e-11."
+    assert "-0," not in describe_graph(Value(-0.00004, label="s") * Value(1.0, label="t"))
+
+
+def test_an_unlabelled_output_does_not_take_a_leafs_name() -> None:
+    text = describe_graph(Value(1.0, label="output") * 2)
+    assert text == "the output = output * 2, where output = 1; the output = 2."
