@@ -18,30 +18,18 @@ Usage: python tools/check_run_in_browser.py build/html [--screenshots DIR]
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-import os
-import shutil
 import sys
-import threading
 import time
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import nbformat
+
+# The site's own browser check, beside this file: one server and one Chromium setup.
+from check_site import CHROMIUM_FLAGS, find_chromium, serve
 from playwright.sync_api import BrowserContext, Locator, Page, Route, sync_playwright
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOAD_TIMEOUT_MS = 120_000
 
 
@@ -101,11 +89,6 @@ LESSONS = {
     ),
 }
 SCREENSHOT_LESSON = "lessons/03-value-and-forward-pass.html"
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 def state(page: Page) -> str:
@@ -284,7 +267,7 @@ def watch_requests(context: BrowserContext, base: str, seen: list[str], outside:
 
 
 def main(site: Path, screenshots: Path | None) -> int:
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    chromium = find_chromium()
     if not chromium:
         print("no Chromium found: install Debian's 'chromium' package", file=sys.stderr)
         return 2
@@ -296,11 +279,7 @@ def main(site: Path, screenshots: Path | None) -> int:
         screenshots.mkdir(parents=True, exist_ok=True)
     downloads = site.parent / "downloads"
     downloads.mkdir(exist_ok=True)
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site))
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    server, base = serve(site)
     failures: list[str] = []
     seen: list[str] = []
     outside: list[str] = []

@@ -186,6 +186,18 @@ class QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
+def find_chromium() -> str | None:
+    """The Chromium to drive: ``$CHROMIUM``, else the one on PATH."""
+    return os.environ.get("CHROMIUM") or shutil.which("chromium")
+
+
+def serve(site: Path) -> tuple[QuietServer, str]:
+    """Serve ``site`` on 127.0.0.1 from a background thread; return the server and its URL."""
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
 def check_search(page: Page, base: str) -> list[str]:
     page.goto(f"{base}/search.html?q=gradient", wait_until="load")
     page.wait_for_selector("#search-results li", timeout=15_000)
@@ -248,7 +260,7 @@ def screenshot(page: Page, name: str, selector: str | None, out: Path, label: st
 
 
 def main(site: Path, measure_only: bool = False) -> int:
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium")
+    chromium = find_chromium()
     if not chromium:
         print("no Chromium found: install Debian's 'chromium' package", file=sys.stderr)
         return 2
@@ -261,9 +273,7 @@ def main(site: Path, measure_only: bool = False) -> int:
     out.mkdir()
     failures: list[str] = []
     smallest: dict[str, dict[str, Any]] = {}
-    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    server, base = serve(site)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         for (width_name, (width, height)), scheme in (
