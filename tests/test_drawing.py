@@ -6,21 +6,14 @@ import sys
 import textwrap
 
 import pytest
+from lesson_graphs import lesson_L
 
 from autograd import GraphTooLargeError, Value, describe_graph, draw_dot, trace
 from autograd.render import render_svg
 
 
 def lesson_graph() -> Value:
-    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f
-    L.label = "L"
-    return L
+    return lesson_L()[0]
 
 
 def test_trace_lists_each_node_once_and_every_edge() -> None:

@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from lesson_graphs import lesson_L
 
 from autograd import Value, numerical_derivative
 
@@ -30,25 +31,13 @@ def test_one_sided_slopes_with_a_tiny_step(x: float, slope: float, exact: float)
     assert 6 * x - 4 == pytest.approx(exact)
 
 
-def build_L() -> tuple[Value, dict[str, Value]]:
-    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    f_ = Value(-2.0, label="f")
-    L = d * f_
-    L.label = "L"
-    return L, {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f_}
-
-
 def test_forward_pass_gives_minus_eight() -> None:
-    L, _ = build_L()
+    L, _ = lesson_L()
     assert L.data == -8.0
 
 
 def test_backward_gives_the_hand_derived_gradients() -> None:
-    L, v = build_L()
+    L, v = lesson_L()
     L.backward()
     # dL/dd = f, dL/df = d, '+' routes, '*' swaps: derived in the lesson
     assert {k: n.grad for k, n in v.items()} == {
@@ -62,7 +51,7 @@ def test_backward_gives_the_hand_derived_gradients() -> None:
 
 
 def test_one_optimization_step() -> None:
-    L, v = build_L()
+    L, v = lesson_L()
     L.backward()
     for name in "abcf":
         v[name].data += 0.01 * v[name].grad

@@ -1,21 +1,10 @@
 """The backward pass one node at a time, checked against hand-derived gradients."""
 
 import pytest
+from lesson_graphs import lesson_L
 
 from autograd import Value
 from autograd.steps import backward_steps
-
-
-def lesson_graph() -> tuple[Value, dict[str, Value]]:
-    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
-    e = a * b
-    e.label = "e"
-    d = e + c
-    d.label = "d"
-    f = Value(-2.0, label="f")
-    L = d * f
-    L.label = "L"
-    return L, {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f}
 
 
 def grads(root) -> dict[str, float]:
@@ -25,7 +14,7 @@ def grads(root) -> dict[str, float]:
 
 
 def test_frames_follow_the_hand_derivation_and_leave_the_graph_alone() -> None:
-    L, _ = lesson_graph()
+    L, _ = lesson_L()
     L.backward()
     frames = [(step.caption, grads(step.root), step.active) for step in backward_steps(L)]
     assert [caption for caption, _, _ in frames] == [
