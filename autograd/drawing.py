@@ -11,7 +11,6 @@ draw it with, so every label fits its box.
 from __future__ import annotations
 
 import re
-import webbrowser
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from html import escape
@@ -391,6 +390,9 @@ class ValueGraph(graphviz.Digraph):  # type: ignore[misc]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         if view:
+            # Imported here: it is slow to import, and only view=True needs it.
+            import webbrowser
+
             webbrowser.open(path.resolve().as_uri())
         return str(path)
 
