@@ -33,6 +33,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+from autograd.sphinxext import browser, notebooks
 from autograd.sphinxext.blocks import page_items
 from autograd.sphinxext.figures import (
     FIGURE_NODES,
@@ -259,8 +260,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("autograd-figures.css")
     app.add_js_file("autograd-figures.js", defer="defer")
     app.connect("build-finished", copy_font)
-    from autograd.sphinxext import browser, notebooks  # both read this module's page walk
-
     notebooks.setup(app)
     browser.setup(app)
     return {"version": "0.1.0", "parallel_read_safe": True, "parallel_write_safe": True}
