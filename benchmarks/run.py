@@ -1,9 +1,14 @@
 """Speed and memory of this engine against micrograd and plain Python floats.
 
 Each engine runs each workload in a process of its own; the parent prints
-the medians and the ratios, all measured in the same run. Times are the CPU
+the times and the ratios, all measured in the same run. Times are the CPU
 time of the worker process, so that other work on the machine disturbs
-them less. Run it with `nox -s bench`.
+them less. A worker keeps the fastest of a few timings, the one least
+disturbed by the rest of the machine. The workers run in rounds, each
+round measuring every engine once, so that an engine and its peer are
+measured close together; a ratio is the median of the rounds' ratios, and
+its range over the rounds is printed beside it. Run it with `nox -s bench`
+(``-- --rounds N`` for more rounds).
 
 Workloads, on micrograd's demo (MLP 2-16-16-1 with ReLU, 100 two-moons
 points, hinge loss plus 1e-4 L2, weights from ``random.seed(1337)``):
@@ -43,8 +48,8 @@ CHAIN_STEPS = 100_000
 MEMORY_STEPS = 10_000  # bytes per node do not depend on the length; tracemalloc is slow
 SIZES = [2, 16, 16, 1]
 ALPHA = 1e-4
-# Consecutive steps per timing, and timings per workload (the median is kept).
-STEPS = {"autograd": 10, "floats": 10, "micrograd": 3}
+# Consecutive steps per timing, and timings per workload (the fastest is kept).
+STEPS = {"autograd": 10, "floats": 10, "micrograd": 2}
 REPEATS = 3
 
 
@@ -201,7 +206,7 @@ def float_training_step(X: list[Any], y: list[int]) -> Callable[[], None]:
 
 
 def per_step(engine: str, step: Callable[[], None]) -> float:
-    """The median over REPEATS timings of the mean time of consecutive steps."""
+    """The fastest of REPEATS timings of the mean time of consecutive steps."""
     steps = STEPS[engine]
     step()  # warm up, and leave a graph alive as a running loop does
     times = []
@@ -210,7 +215,7 @@ def per_step(engine: str, step: Callable[[], None]) -> float:
         for _ in range(steps):
             step()
         times.append((time.process_time() - start) / steps)
-    return statistics.median(times)
+    return min(times)
 
 
 def load(engine: str) -> tuple[Any, Any]:
@@ -272,7 +277,7 @@ def worker(engine: str, workload: str) -> dict[str, float]:
             start = time.process_time()
             chain().backward()
             times.append(time.process_time() - start)
-        return {"seconds": statistics.median(times)}
+        return {"seconds": min(times)}
     if workload == "node-memory":
         tracemalloc.start()
         root = chain(MEMORY_STEPS)
@@ -316,61 +321,82 @@ def measure(engine: str, workload: str) -> dict[str, float]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
+SPEED_ROWS = (
+    # label, (engine, workload) measured, (engine, workload) of the peer, target
+    ("training step, autograd.nn", ("autograd", "train-nn"), ("micrograd", "train-nn"), 60.0),
+    (
+        "training step, written with * and +",
+        ("autograd", "train-ops"),
+        ("micrograd", "train-nn"),
+        15.0,
+    ),
+    (
+        "training step, autograd.nn in pause_gc()",
+        ("autograd", "train-paused"),
+        ("micrograd", "train-nn"),
+        None,
+    ),
+    (
+        f"chain of {CHAIN_STEPS:,} steps, fwd+bwd",
+        ("autograd", "chain"),
+        ("micrograd", "chain"),
+        14.0,
+    ),
+)
+FLOATS = ("floats", "train")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", nargs=2, metavar=("ENGINE", "WORKLOAD"))
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of measurements")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(*args.worker)))
         return
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
 
-    micrograd_step = measure("micrograd", "train-nn")["seconds"]
-    floor = measure("floats", "train")["seconds"]
-    rows: list[tuple[str, float, float, float | None, float | None]] = []
-    for workload, label, target in (
-        ("train-nn", "training step, autograd.nn", 60.0),
-        ("train-ops", "training step, written with * and +", 15.0),
-        ("train-paused", "training step, autograd.nn in pause_gc()", None),
-    ):
-        ours = measure("autograd", workload)["seconds"]
-        rows.append((label, ours, micrograd_step, floor, target))
-    ours = measure("autograd", "chain")["seconds"]
-    rows.append(
-        (
-            f"chain of {CHAIN_STEPS:,} steps, fwd+bwd",
-            ours,
-            measure("micrograd", "chain")["seconds"],
-            None,
-            14.0,
-        )
-    )
+    jobs = list(dict.fromkeys([FLOATS, *(job for row in SPEED_ROWS for job in row[1:3])]))
+    seconds: dict[tuple[str, str], list[float]] = {job: [] for job in jobs}
+    for _ in range(args.rounds):
+        for job in jobs:
+            seconds[job].append(measure(*job)["seconds"])
+    floor = statistics.median(seconds[FLOATS])
 
     print(
-        f"{'workload':<42} {'autograd':>10} {'micrograd':>10} {'speed-up':>9} {'target':>9}"
-        f" {'floats':>9} {'vs floats':>9}"
+        f"{'workload':<42} {'autograd':>9} {'micrograd':>10} {'speed-up':>9} {'range':>13}"
+        f" {'target':>9} {'vs floats':>9}"
     )
     failed = False
-    for label, ours, theirs, floats, target in rows:
-        ratio = theirs / ours
+    for label, mine, peer, target in SPEED_ROWS:
+        ratios = [t / o for o, t in zip(seconds[mine], seconds[peer], strict=True)]
+        ratio = statistics.median(ratios)
         verdict = ""
         if target is not None:
             ok = ratio >= target
             failed |= not ok
             verdict = f">= {target:.0f}x {'ok' if ok else 'MISSED'}"
-        floor_text = f"{floats * 1e3:>7.1f}ms {ours / floats:>8.1f}x" if floats else ""
+        ours = statistics.median(seconds[mine])
+        versus_floats = f"{ours / floor:>8.1f}x" if mine[1].startswith("train") else ""
         print(
-            f"{label:<42} {ours * 1e3:>8.1f}ms {theirs * 1e3:>8.1f}ms {ratio:>8.1f}x"
-            f" {verdict:<10}{floor_text}"
+            f"{label:<42} {ours * 1e3:>7.1f}ms {statistics.median(seconds[peer]) * 1e3:>8.1f}ms"
+            f" {ratio:>8.1f}x {min(ratios):>6.1f}-{max(ratios):<5.1f}x {verdict:<10}"
+            f"{versus_floats}"
         )
+    print(
+        f"{'training step on plain floats (the floor)':<42} {floor * 1e3:>7.1f}ms"
+        f"   ({args.rounds} rounds; 'vs floats' is how many times the floor a step takes)"
+    )
 
     per_ours = measure("autograd", "node-memory")
     per_theirs = measure("micrograd", "node-memory")
     ok = per_ours["bytes_per_node"] <= 150
     failed |= not ok
     print(
-        f"{'memory per binary node (tracemalloc)':<42} {per_ours['bytes_per_node']:>9.0f}B"
+        f"{'memory per binary node (tracemalloc)':<42} {per_ours['bytes_per_node']:>8.0f}B"
         f" {per_theirs['bytes_per_node']:>9.0f}B"
-        f" {per_theirs['bytes_per_node'] / per_ours['bytes_per_node']:>8.1f}x"
+        f" {per_theirs['bytes_per_node'] / per_ours['bytes_per_node']:>8.1f}x {'':>13}"
         f" <= 150 B {'ok' if ok else 'MISSED'}"
     )
     graph_ours = measure("autograd", "graph-memory")["bytes"]
@@ -378,14 +404,13 @@ def main() -> None:
     ok = graph_ours * 5 <= graph_theirs
     failed |= not ok
     print(
-        f"{'memory of the demo step graph':<42} {graph_ours / 1e6:>8.2f}MB"
-        f" {graph_theirs / 1e6:>8.2f}MB {graph_theirs / graph_ours:>8.1f}x"
+        f"{'memory of the demo step graph':<42} {graph_ours / 1e6:>7.2f}MB"
+        f" {graph_theirs / 1e6:>8.2f}MB {graph_theirs / graph_ours:>8.1f}x {'':>13}"
         f" >= 5x {'ok' if ok else 'MISSED'}"
     )
     print(
         f"(nodes in memory for the chain: autograd {per_ours['nodes']:,.0f}, micrograd "
-        f"{per_theirs['nodes']:,.0f}, which makes a node of each constant; 'vs floats' is how "
-        "many times the hand-written float step the engine's step takes)"
+        f"{per_theirs['nodes']:,.0f}, which makes a node of each constant)"
     )
     if failed:
         raise SystemExit("a target was missed")

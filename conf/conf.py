@@ -120,6 +120,8 @@ autograd_notebook_pages = ["lessons/*"]
 autograd_project_root = str(ROOT)
 
 html_theme = "furo"
+# Compiled theme templates are kept between builds (in the doctree folder).
+template_bridge = "autograd.sphinxext.templates.CachingTemplateLoader"
 html_favicon = "favicon.svg"
 html_title = "autograd: back-propagation, run and drawn"
 html_static_path = ["static"]

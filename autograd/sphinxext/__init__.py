@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterable, Set
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
-from autograd.sphinxext import browser, notebooks
+from autograd.sphinxext import browser, notebooks, schedule
 from autograd.sphinxext.blocks import page_items
 from autograd.sphinxext.figures import (
     FIGURE_NODES,
@@ -108,7 +109,16 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
         result.examples,
         result.seconds,
         [f"{f.source}:{f.line}" for f in result.failures],
+        time.perf_counter() - _read_started.pop(docname, time.perf_counter()),
     )
+
+
+_read_started: dict[str, float] = {}
+"""When each page being read in this process started; the next build balances whole reads."""
+
+
+def _note_read_start(app: Sphinx, docname: str, source: list[str]) -> None:
+    _read_started[docname] = time.perf_counter()
 
 
 def _show_placeholders(found: Iterable[nodes.Element]) -> None:
@@ -164,6 +174,12 @@ def _start_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
         # Before parallel readers fork, so that they share it; one page alone
         # imports only what it uses.
         _preload_once(modules=len(docnames) > 1)
+        if app.parallel > 1 and len(docnames) > app.parallel:
+            from sphinx.util.parallel import make_chunks
+
+            sizes = [len(chunk) for chunk in make_chunks(docnames, app.parallel)]
+            seconds = schedule.load_seconds(Path(app.doctreedir))
+            schedule.balance(docnames, seconds, sizes, workers=app.parallel)
 
 
 def _outdated(
@@ -188,23 +204,24 @@ def _merge(
 
 
 def _remember_failures(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    runs: dict[str, tuple[int, float, list[str]]] = getattr(env, "autograd_runs", {})
-    env.autograd_failed = {doc for doc, (_, _, failed) in runs.items() if failed}  # type: ignore[attr-defined]
+    runs: dict[str, tuple[int, float, list[str], float]] = getattr(env, "autograd_runs", {})
+    env.autograd_failed = {doc for doc, (_, _, failed, _) in runs.items() if failed}  # type: ignore[attr-defined]
     return []
 
 
 def _report(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         return
-    runs: dict[str, tuple[int, float, list[str]]] = getattr(app.env, "autograd_runs", {})
+    runs: dict[str, tuple[int, float, list[str], float]] = getattr(app.env, "autograd_runs", {})
     if not app.config.autograd_execute:
         logger.info("autograd: examples not run (autograd_execute is off)")
         return
     for docname in sorted(runs):
-        count, seconds, _ = runs[docname]
+        count, seconds, _, _ = runs[docname]
         logger.info("autograd: %s: %d examples in %.2f s", docname, count, seconds)
-    examples = sum(count for count, _, _ in runs.values())
-    total = sum(seconds for _, seconds, _ in runs.values())
+    schedule.save_seconds(Path(app.doctreedir), {doc: runs[doc][3] for doc in runs})
+    examples = sum(count for count, _, _, _ in runs.values())
+    total = sum(seconds for _, seconds, _, _ in runs.values())
     logger.info("autograd: ran %d examples on %d pages in %.2f s", examples, len(runs), total)
     slowest = sorted(runs, key=lambda doc: (-runs[doc][1], doc))[:SLOWEST]
     if slowest:
@@ -212,7 +229,7 @@ def _report(app: Sphinx, exception: Exception | None) -> None:
             "autograd: slowest pages: %s",
             ", ".join(f"{doc} ({runs[doc][1]:.2f} s)" for doc in slowest),
         )
-    failed = [place for _, _, places in runs.values() for place in places]
+    failed = [place for _, _, places, _ in runs.values() for place in places]
     if failed:
         # Fails the build even without -W: a page must never show a wrong example.
         app.statuscode = 1
@@ -246,6 +263,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("env-updated", _remember_failures)
+    app.connect("source-read", _note_read_start)
     app.connect("doctree-read", execute_page)
     app.connect("build-finished", _report)
     static = Path(__file__).parent / "static"

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib.abc
+import importlib.util
 import os
 import pickle
 import random
@@ -29,9 +31,11 @@ import sys
 import time
 import traceback
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from docutils import nodes
@@ -72,13 +76,15 @@ class PageResult:
 def preload(modules: bool = True) -> None:
     """Prepare, once in the build process, what most pages use, so that no page pays for it.
 
-    That is Graphviz, NumPy (so that every page can seed its global random
-    generator the same way) and, with ``modules``, matplotlib. A page then
-    starts with these modules as freshly imported as any other.
+    That is Graphviz and, with ``modules``, NumPy and matplotlib. A page then
+    starts with these modules as freshly imported as any other. Without
+    them, a page that uses NumPy imports it itself, and its global random
+    generator is seeded the same way the moment it is imported.
     """
-    for name in ("numpy", "matplotlib.pyplot") if modules else ("numpy",):
-        with contextlib.suppress(ImportError):
-            __import__(name)
+    if modules:
+        for name in ("numpy", "matplotlib.pyplot"):
+            with contextlib.suppress(ImportError):
+                __import__(name)
     warm_graphviz()
 
 
@@ -274,6 +280,8 @@ def _prepare_process(read: set[str]) -> None:
     random.seed(0)
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed(0)
+    else:
+        sys.meta_path.insert(0, _SeedNumpyOnImport())
     warnings.resetwarnings()
     warnings.simplefilter("always")
     # When an unclosed file is collected says nothing about the example that made it.
@@ -286,6 +294,29 @@ def _prepare_process(read: set[str]) -> None:
                 read.add(os.fsdecode(args[0]))
 
     sys.addaudithook(note_open)
+
+
+class _SeedNumpyOnImport(importlib.abc.MetaPathFinder):
+    """Seeds NumPy's global random generator as soon as the page imports NumPy."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname != "numpy":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        loader = spec.loader if spec is not None else None
+        if loader is None:
+            return spec
+        load = loader.exec_module
+
+        def exec_module_and_seed(module: ModuleType) -> None:
+            load(module)
+            module.random.seed(0)
+
+        loader.exec_module = exec_module_and_seed  # type: ignore[method-assign]
+        return spec
 
 
 def _run_item(
