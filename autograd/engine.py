@@ -1009,12 +1009,13 @@ def _interior_order(root: Value) -> list[Value]:
     children; when the None comes up, the children are done and the node
     joins the order. ``backward()`` resets the gradient of every interior
     node, so the walk marks the nodes it has seen in ``grad``, which is
-    faster than a set.
+    faster than a set. The mark is a new object for every walk: a mark
+    left behind by an interrupted walk is never taken for one of this walk.
     """
     order: list[Value] = []
     if root._a is None:
         return order
-    seen = _SEEN
+    seen = float("nan")
     stack: list[Value | None] = [root]
     push, pop, append = stack.append, stack.pop, order.append
     while stack:
@@ -1043,8 +1044,6 @@ def _interior_order(root: Value) -> list[Value]:
             push(a)
     return order
 
-
-_SEEN = float("nan")  # this very object marks a node as seen; no gradient is ever it
 
 
 # -- the cyclic garbage collector -------------------------------------------------

@@ -223,6 +223,36 @@ def test_second_backward_accumulates_in_leaves_only() -> None:
     assert (e.grad, out.grad) == (1.0, 1.0)
 
 
+def test_a_backward_interrupted_midway_leaves_no_trace_on_the_next_one() -> None:
+    """Ctrl-C while the graph is being ordered, then backward() again: exact gradients."""
+    import sys
+
+    a, b = Value(2.0), Value(-3.0)
+    h = (a * b + a).tanh() * b  # d/da = (b + 1)(1 - tanh²) b, d/db = a(1 - tanh²) b + tanh
+    lines = 0
+
+    def interrupt(frame, event, arg):  # type: ignore[no-untyped-def]
+        nonlocal lines
+        if frame.f_code.co_name == "_interior_order" and event == "line":
+            lines += 1
+            if lines == 25:
+                raise KeyboardInterrupt
+        return interrupt
+
+    sys.settrace(interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            h.backward()
+    finally:
+        sys.settrace(None)
+    assert lines == 25
+    a.grad = b.grad = 0.0
+    h.backward()
+    t = math.tanh(2.0 * -3.0 + 2.0)
+    assert a.grad == pytest.approx((-3.0 + 1.0) * (1 - t * t) * -3.0)
+    assert b.grad == pytest.approx(2.0 * (1 - t * t) * -3.0 + t)
+
+
 def test_backward_on_a_leaf_accumulates_one() -> None:
     a = Value(2.0)
     a.backward()
