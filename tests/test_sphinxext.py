@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -170,6 +171,46 @@ def test_each_page_has_its_own_namespace(tmp_path: Path) -> None:
     result = build(tmp_path, pages)
     assert "two.md:4: WARNING: example failed: secret" in result.stderr
     assert "NameError: name 'secret' is not defined" in result.stderr
+
+
+BACKEND_PAGE = """\
+# Page
+
+```pycon
+>>> from autograd.render import graphviz_backend
+>>> graphviz_backend()
+'{expected}'
+```
+"""
+
+
+@pytest.mark.parametrize(
+    ("options", "environment", "expected"),
+    [
+        ((), {}, "wasm"),  # the same Graphviz on every machine, inside the build
+        (("-D", "autograd_graphviz=dot"), {}, "dot"),
+        (("-D", "autograd_graphviz=dot"), {"AUTOGRAD_GRAPHVIZ": "wasm"}, "wasm"),
+    ],
+)
+def test_the_build_picks_its_graphviz(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    options: tuple[str, ...],
+    environment: dict[str, str],
+    expected: str,
+) -> None:
+    if expected == "dot" and shutil.which("dot") is None:
+        pytest.fail("this test needs Graphviz's dot on PATH (apt-get install graphviz)")
+    monkeypatch.delenv("AUTOGRAD_GRAPHVIZ", raising=False)
+    page = BACKEND_PAGE.replace("{expected}", expected)
+    result = build(tmp_path, {"index.md": page}, "-W", *options, env=environment)
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_unknown_graphviz_is_a_configuration_error(tmp_path: Path) -> None:
+    result = build(tmp_path, {"index.md": GOOD_PAGE}, "-D", "autograd_graphviz=cairo")
+    assert result.returncode != 0
+    assert "autograd_graphviz must be 'wasm', 'dot' or 'auto', not 'cairo'" in result.stderr
 
 
 def test_diagrams_render_without_a_system_graphviz(tmp_path: Path) -> None:

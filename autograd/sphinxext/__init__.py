@@ -13,10 +13,15 @@ live objects into SVG, and the results are copied back into the page's
 nodes for the HTML visitors.
 
 Settings in ``conf.py``: ``autograd_execute`` (``False`` builds without
-running anything; figures show a placeholder) and ``autograd_timeout`` (the
-seconds of CPU time one example may use, 30 by default; ``0`` for no limit). A page can
-raise its own limit with ``autograd-timeout: 120`` in its front matter, and
-a ``{code-block}`` with ``:class: autograd-timeout-120``.
+running anything; figures show a placeholder), ``autograd_timeout`` (the
+seconds of CPU time one example may use, 30 by default; ``0`` for no limit)
+and ``autograd_graphviz``, the Graphviz that lays out the diagrams:
+``"wasm"`` by default (Graphviz compiled to WebAssembly, inside the build:
+the same Graphviz on every machine, and no process started per drawing),
+``"dot"`` for the system's, or ``"auto"``. The environment variable
+``AUTOGRAD_GRAPHVIZ``, when set, takes precedence. A page can raise its own
+time limit with ``autograd-timeout: 120`` in its front matter, and a
+``{code-block}`` with ``:class: autograd-timeout-120``.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
@@ -182,6 +188,14 @@ def _start_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
             schedule.balance(docnames, seconds, sizes, workers=app.parallel)
 
 
+def _choose_graphviz(app: Sphinx, config: Config) -> None:
+    """Lay out the diagrams with the configured Graphviz, unless the environment names one."""
+    choice = config.autograd_graphviz
+    if choice not in ("wasm", "dot", "auto"):
+        raise ConfigError(f"autograd_graphviz must be 'wasm', 'dot' or 'auto', not {choice!r}")
+    os.environ.setdefault("AUTOGRAD_GRAPHVIZ", choice)
+
+
 def _outdated(
     app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
 ) -> list[str]:
@@ -258,6 +272,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         )
     app.add_config_value("autograd_execute", True, "env", types=[bool])
     app.add_config_value("autograd_timeout", 30, "env", types=[int, float])
+    app.add_config_value("autograd_graphviz", "wasm", "env", types=[str])
+    app.connect("config-inited", _choose_graphviz)
     app.connect("env-before-read-docs", _start_build)
     app.connect("env-get-outdated", _outdated)
     app.connect("env-purge-doc", _purge)

@@ -24,7 +24,11 @@ RECORD = "autograd-page-seconds.json"
 
 
 def load_seconds(doctreedir: Path) -> dict[str, float]:
-    """The recorded seconds of each page; empty if there is no usable record."""
+    """The recorded seconds of each page; empty if there is no usable record.
+
+    A damaged record, or one entry that is not a time, is not an error: the
+    build only orders its pages less well.
+    """
     try:
         record = json.loads((doctreedir / RECORD).read_text())
     except (OSError, ValueError):
@@ -39,7 +43,15 @@ def load_seconds(doctreedir: Path) -> dict[str, float]:
 
 
 def save_seconds(doctreedir: Path, seconds: Mapping[str, float]) -> None:
-    """Record ``seconds`` over the previous record (pages not run keep their time)."""
+    """Record ``seconds`` over the previous record (pages not run keep their time).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     save_seconds(Path(folder), {"intro": 0.5, "training": 2.0})
+    ...     save_seconds(Path(folder), {"training": 1.5})
+    ...     load_seconds(Path(folder))
+    {'intro': 0.5, 'training': 1.5}
+    """
     record = load_seconds(doctreedir)
     record.update(seconds)
     doctreedir.mkdir(parents=True, exist_ok=True)
