@@ -1045,7 +1045,6 @@ def _interior_order(root: Value) -> list[Value]:
     return order
 
 
-
 # -- the cyclic garbage collector -------------------------------------------------
 
 

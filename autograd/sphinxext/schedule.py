@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def save_seconds(doctreedir: Path, seconds: Mapping[str, float]) -> None:
     record = load_seconds(doctreedir)
     record.update(seconds)
     doctreedir.mkdir(parents=True, exist_ok=True)
-    temporary = doctreedir / f"{RECORD}.{id(record)}.tmp"
+    temporary = doctreedir / f"{RECORD}.{os.getpid()}.tmp"
     temporary.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
     temporary.replace(doctreedir / RECORD)
 
