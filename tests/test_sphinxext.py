@@ -426,6 +426,29 @@ def test_stderr_is_shown_in_the_failure(tmp_path: Path) -> None:
     assert "It wrote to stderr:\n    a clue" in result.stderr
 
 
+def test_what_an_example_writes_to_stderr_is_part_of_its_output(tmp_path: Path) -> None:
+    """As in a console: a page must show it, or the example fails."""
+    shown = (
+        "# Page\n\n```pycon\n>>> import sys\n>>> print('careful', file=sys.stderr)\ncareful\n```\n"
+    )
+    assert build(tmp_path, {"index.md": shown}, "-W").returncode == 0
+    hidden = "# Page\n\n```pycon\n>>> import logging\n>>> logging.warning('careful')\n```\n"
+    result = build(tmp_path, {"index.md": hidden})
+    assert result.returncode != 0
+    assert "index.md:5: WARNING: example failed: logging.warning('careful')" in result.stderr
+    assert "Got:\n    WARNING:root:careful" in result.stderr
+
+
+def test_a_python_block_must_not_write_to_stderr(tmp_path: Path) -> None:
+    page = "# Page\n\n```python\nimport sys\nsys.stderr.write('note\\n')\n```\n"
+    result = build(tmp_path, {"index.md": page})
+    assert result.returncode != 0
+    assert (
+        "index.md:4: WARNING: example failed: this code block wrote to stderr what the page "
+        "does not show; write it as a '>>>' example instead:\n    note"
+    ) in result.stderr
+
+
 def test_logging_disable_on_a_page_does_not_silence_the_build(tmp_path: Path) -> None:
     pages = {
         "index.md": "# Page\n\n" + TOC + "```pycon\n>>> import logging\n"

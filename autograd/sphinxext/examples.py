@@ -1,13 +1,15 @@
 """Running a page's examples in order, in one namespace, with exact line numbers.
 
 A ``pycon`` block (lines that start with ``>>>``) is a doctest: each example
-runs and its output must match what the page shows. A ``python`` block runs
-as a script and must print nothing, since the page would not show it.
+runs and its output must match what the page shows; what it writes to
+stderr is part of that output, as in a Python console. A ``python`` block
+runs as a script and must print nothing, to stdout or stderr, since the
+page would not show it.
 
 Whatever an example raises, ``SystemExit`` and ``KeyboardInterrupt`` included,
 is a failure at its line; so is a warning the page does not show, and an
-example that runs longer than the page's time limit. What an example writes
-to stderr is added to its failure message.
+example that runs longer than the page's time limit. What an example wrote
+to stderr is also added to its failure message.
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ class PageRunner:
             self._arm()
 
         runner = _CollectingRunner(start)
-        stderr = io.StringIO()
+        stderr = _ConsoleStderr()
         escaped: list[ExampleFailure] = []
         try:
             with redirect_stderr(stderr), self._warnings_to(None):
@@ -210,15 +212,19 @@ class PageRunner:
             ExampleFailure(first_line, f"this code block gave a warning:\n    {warning}")
             for warning in warned
         ]
-        if printed.getvalue():
-            failures.append(
-                ExampleFailure(
-                    first_line,
-                    "this code block printed output that the page does not show; "
-                    "write it as a '>>>' example instead:\n" + _indent(printed.getvalue()),
+        for what, text in (
+            ("printed output that", printed.getvalue()),
+            ("wrote to stderr what", stderr.getvalue()),
+        ):
+            if text:
+                failures.append(
+                    ExampleFailure(
+                        first_line,
+                        f"this code block {what} the page does not show; "
+                        "write it as a '>>>' example instead:\n" + _indent(text),
+                    )
                 )
-            )
-        return _with_stderr(failures, stderr.getvalue())
+        return failures
 
     def evaluate(self, expression: str, source: str | None = None) -> Any:
         """The value of ``expression`` in the page's namespace."""
@@ -288,6 +294,17 @@ class PageRunner:
             "in conf.py, autograd-timeout in the page's front matter, or the class "
             "autograd-timeout-SECONDS on a code-block)"
         )
+
+
+class _ConsoleStderr(io.StringIO):
+    """stderr during a doctest: written into the example's output, as a console shows it.
+
+    A copy is kept, so that a failure can say which part came from stderr.
+    """
+
+    def write(self, text: str) -> int:
+        sys.stdout.write(text)
+        return super().write(text)
 
 
 def _with_stderr(failures: list[ExampleFailure], stderr: str) -> list[ExampleFailure]:
