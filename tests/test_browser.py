@@ -187,6 +187,35 @@ def test_the_installed_graphviz_is_packed_as_a_wheel_whose_record_is_true(tmp_pa
 
 
 @pytest.mark.slow
+def test_the_wheels_are_rebuilt_exactly_when_what_goes_into_them_changes(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, project / name)
+    shutil.copytree(
+        ROOT / "autograd", project / "autograd", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    wheels, stamp = tmp_path / "site" / "_static" / "wheels", tmp_path / "doctrees" / "stamp.json"
+
+    def built() -> dict[str, int]:
+        names = assets._wheels(project, wheels, stamp)
+        assert sorted(path.name for path in wheels.iterdir()) == sorted(names)
+        return {name: (wheels / name).stat().st_mtime_ns for name in names}
+
+    first = built()
+    assert built() == first  # nothing changed: the same files, not built again
+    engine = project / "autograd" / "engine.py"
+    engine.write_text(engine.read_text() + "\n# changed\n")
+    second = built()
+    assert second.keys() == first.keys() and second != first
+    ours = next(name for name in second if name.startswith("scalar_autograd"))
+    with zipfile.ZipFile(wheels / ours) as archive:
+        assert archive.read("autograd/engine.py").decode().endswith("# changed\n")
+    shutil.rmtree(wheels)  # a clean output folder (nox -s docs): built again
+    assert built().keys() == first.keys()
+
+
+@pytest.mark.slow
 def test_the_projects_wheel_does_not_require_wasmtime_under_pyodide(tmp_path: Path) -> None:
     wheel = assets.build_wheel(ROOT, tmp_path)
     with zipfile.ZipFile(wheel) as archive:

@@ -184,16 +184,46 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
             # Rebuilds (docs-live) skip the copy of files that have not changed.
             if not copy.exists() or not filecmp.cmp(source, copy, shallow=True):
                 shutil.copy2(source, copy)
-    wheels = static / "wheels"
-    shutil.rmtree(wheels, ignore_errors=True)
-    names = [
-        build_wheel(root, wheels).name,
-        wheel_of_installed("graphviz", wheels).name,
-    ]
+    names = _wheels(root, static / "wheels", Path(app.doctreedir) / "autograd-wheels.json")
     manifest = {"wheels": names, "versions": _locked_versions(root)}
     (static / "autograd-run.json").write_text(
         json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8"
     )
+
+
+def _wheels(root: Path, wheels: Path, stamp: Path) -> list[str]:
+    """The names of this project's wheel and Graphviz's in ``wheels``, built only when needed.
+
+    ``stamp`` keeps a digest of what goes into them (the package's files, the
+    project's metadata, the installed Graphviz); while it still matches and
+    the wheels are in place, a rebuild (one edited lesson) reuses them.
+    """
+    digest = _wheel_inputs_digest(root)
+    try:
+        kept = json.loads(stamp.read_text())
+        if kept["digest"] == digest and all((wheels / name).is_file() for name in kept["wheels"]):
+            return [str(name) for name in kept["wheels"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    shutil.rmtree(wheels, ignore_errors=True)
+    names = [build_wheel(root, wheels).name, wheel_of_installed("graphviz", wheels).name]
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps({"digest": digest, "wheels": names}) + "\n")
+    return names
+
+
+def _wheel_inputs_digest(root: Path) -> str:
+    """A digest of every file that can go into the wheels: a superset, never fewer."""
+    digest = hashlib.sha256(importlib.metadata.version("graphviz").encode())
+    package = sorted(
+        path
+        for path in (root / "autograd").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    for path in [root / "pyproject.toml", root / "README.md", root / "LICENSE", *package]:
+        if path.is_file():
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def steps_json(steps: list[Step]) -> str:
