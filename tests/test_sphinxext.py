@@ -439,6 +439,40 @@ def test_what_an_example_writes_to_stderr_is_part_of_its_output(tmp_path: Path) 
     assert "Got:\n    WARNING:root:careful" in result.stderr
 
 
+def test_what_an_import_prints_is_no_example_output_even_in_a_one_page_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """matplotlib warns on import when it cannot write its cache; that is not the page's."""
+    for name in ("MPLCONFIGDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    page = "# Page\n\n```python\nimport matplotlib.pyplot as plt\nimport numpy\n```\n"
+    result = build(tmp_path, {"index.md": page}, "-W", env={"HOME": "/dev/null"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_numpy_is_seeded_even_after_a_lookup_before_its_import(tmp_path: Path) -> None:
+    page = (
+        "# Page\n\n```pycon\n>>> import importlib.util\n"
+        ">>> importlib.util.find_spec('numpy') is not None\nTrue\n"
+        ">>> import numpy\n>>> value = float(numpy.random.rand())\n```\n\n"
+        "NumPy's first number is {eval}`value`.\n"
+    )
+    assert build(tmp_path, {"index.md": page}, "-W").returncode == 0
+    from numpy.random import RandomState
+
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert f'<span class="autograd-eval">{RandomState(0).rand()}</span>' in html
+
+
+def test_stdout_sent_to_stderr_in_a_doctest_is_still_its_output(tmp_path: Path) -> None:
+    page = (
+        "# Page\n\n```pycon\n>>> import contextlib, sys\n"
+        ">>> with contextlib.redirect_stdout(sys.stderr):\n...     print('both')\nboth\n```\n"
+    )
+    result = build(tmp_path, {"index.md": page}, "-W")
+    assert result.returncode == 0, result.stderr
+
+
 def test_a_python_block_must_not_write_to_stderr(tmp_path: Path) -> None:
     page = "# Page\n\n```python\nimport sys\nsys.stderr.write('note\\n')\n```\n"
     result = build(tmp_path, {"index.md": page})

@@ -303,7 +303,8 @@ class _ConsoleStderr(io.StringIO):
     """
 
     def write(self, text: str) -> int:
-        sys.stdout.write(text)
+        if sys.stdout is not self:  # an example may have sent stdout here
+            sys.stdout.write(text)
         return super().write(text)
 
 

@@ -42,7 +42,7 @@ from docutils import nodes
 
 from autograd.sphinxext.blocks import Item
 from autograd.sphinxext.examples import WALL_FACTOR, ExampleFailure, PageRunner
-from autograd.sphinxext.figures import draw_figure
+from autograd.sphinxext.figures import draw_figure, live_plot
 from autograd.sphinxext.wasm_cache import warm_graphviz
 
 __all__ = ["Failure", "PageResult", "preload", "run_page"]
@@ -242,6 +242,7 @@ def _child(
                 data = data[os.write(write_end, data) :]
 
         read: set[str] = set()
+        _import_what_the_page_uses(items)
         _prepare_process(read)
         runner = PageRunner(
             page,
@@ -267,6 +268,24 @@ def _child(
         traceback.print_exc()
     finally:
         os._exit(code)
+
+
+def _import_what_the_page_uses(items: list[tuple[nodes.Element, Item]]) -> None:
+    """Import NumPy and matplotlib before the examples, if the page uses them.
+
+    A full build has imported them already, before it forks the page
+    processes; a build of one page has not. Importing them here too means
+    that what an import prints (matplotlib, on a machine without a writable
+    home folder, says where it puts its cache) goes to the build's log in
+    both cases, never into an example's output.
+    """
+    text = "\n".join(item.text for _, item in items)
+    wanted = [name for name in ("numpy", "matplotlib") if name in text]
+    if "matplotlib" in wanted or any(isinstance(node, live_plot) for node, _ in items):
+        wanted.append("matplotlib.pyplot")
+    for name in wanted:
+        with contextlib.suppress(ImportError):
+            __import__(name)
 
 
 def _prepare_process(read: set[str]) -> None:
@@ -297,21 +316,33 @@ def _prepare_process(read: set[str]) -> None:
 
 
 class _SeedNumpyOnImport(importlib.abc.MetaPathFinder):
-    """Seeds NumPy's global random generator as soon as the page imports NumPy."""
+    """Seeds NumPy's global random generator as soon as the page imports NumPy.
+
+    It steps aside only once NumPy is actually imported: a mere lookup
+    (``importlib.util.find_spec("numpy")``) leaves it in place.
+    """
+
+    def __init__(self) -> None:
+        self._looking = False
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname != "numpy":
+        if fullname != "numpy" or self._looking:
             return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
+        self._looking = True
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._looking = False
         loader = spec.loader if spec is not None else None
         if loader is None:
             return spec
         load = loader.exec_module
 
         def exec_module_and_seed(module: ModuleType) -> None:
+            with contextlib.suppress(ValueError):
+                sys.meta_path.remove(self)
             load(module)
             module.random.seed(0)
 
