@@ -158,7 +158,8 @@ class PageRunner:
             self._arm()
 
         runner = _CollectingRunner(start)
-        stderr = _ConsoleStderr()
+        # doctest's own capture of an example's output, which it makes sys.stdout
+        stderr = _ConsoleStderr(runner._fakeout)  # type: ignore[attr-defined]
         escaped: list[ExampleFailure] = []
         try:
             with redirect_stderr(stderr), self._warnings_to(None):
@@ -299,12 +300,16 @@ class PageRunner:
 class _ConsoleStderr(io.StringIO):
     """stderr during a doctest: written into the example's output, as a console shows it.
 
-    A copy is kept, so that a failure can say which part came from stderr.
+    ``output`` is where the doctest collects what an example prints. A copy
+    is kept, so that a failure can say which part came from stderr.
     """
 
+    def __init__(self, output: TextIO) -> None:
+        super().__init__()
+        self._output = output
+
     def write(self, text: str) -> int:
-        if sys.stdout is not self:  # an example may have sent stdout here
-            sys.stdout.write(text)
+        self._output.write(text)
         return super().write(text)
 
 
