@@ -213,6 +213,11 @@ def test_the_wheels_are_rebuilt_exactly_when_what_goes_into_them_changes(tmp_pat
         assert archive.read("autograd/engine.py").decode().endswith("# changed\n")
     shutil.rmtree(wheels)  # a clean output folder (nox -s docs): built again
     assert built().keys() == first.keys()
+    # Another build's wheel in this output folder (another doctree folder wrote it): built again.
+    (wheels / ours).write_bytes(b"not this build's wheel")
+    assert assets._wheels(project, wheels, stamp) == list(second)
+    with zipfile.ZipFile(wheels / ours) as archive:
+        assert archive.read("autograd/engine.py").decode().endswith("# changed\n")
 
 
 @pytest.mark.slow

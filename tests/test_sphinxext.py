@@ -207,6 +207,20 @@ def test_the_build_picks_its_graphviz(
     assert result.returncode == 0, result.stderr
 
 
+def test_switching_graphviz_draws_every_page_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("dot") is None:
+        pytest.fail("this test needs Graphviz's dot on PATH (apt-get install graphviz)")
+    monkeypatch.delenv("AUTOGRAD_GRAPHVIZ", raising=False)
+    page = BACKEND_PAGE.replace("{expected}", "wasm")
+    assert build(tmp_path, {"index.md": page}, "-W").returncode == 0
+    # Nothing but the environment's choice changed: the page runs again, and now sees dot.
+    result = build(tmp_path, {}, fresh=False, env={"AUTOGRAD_GRAPHVIZ": "dot"})
+    assert result.returncode != 0
+    assert "index.md:5: WARNING: example failed: graphviz_backend()" in result.stderr
+
+
 def test_an_unknown_graphviz_is_a_configuration_error(tmp_path: Path) -> None:
     result = build(tmp_path, {"index.md": GOOD_PAGE}, "-D", "autograd_graphviz=cairo")
     assert result.returncode != 0

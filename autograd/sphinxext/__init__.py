@@ -188,12 +188,22 @@ def _start_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
             schedule.balance(docnames, seconds, sizes, workers=app.parallel)
 
 
+_GRAPHVIZ_FROM_ENVIRONMENT = os.environ.get("AUTOGRAD_GRAPHVIZ")
+"""``AUTOGRAD_GRAPHVIZ`` as the process found it, which wins over ``autograd_graphviz``."""
+
+
 def _choose_graphviz(app: Sphinx, config: Config) -> None:
-    """Lay out the diagrams with the configured Graphviz, unless the environment names one."""
-    choice = config.autograd_graphviz
+    """Lay out the diagrams with the configured Graphviz, unless the environment names one.
+
+    The choice in effect becomes the config value, so that switching it
+    re-reads every page: no site mixes drawings of two Graphviz versions.
+    """
+    name = "AUTOGRAD_GRAPHVIZ" if _GRAPHVIZ_FROM_ENVIRONMENT else "autograd_graphviz"
+    choice = (_GRAPHVIZ_FROM_ENVIRONMENT or config.autograd_graphviz).strip().lower()
     if choice not in ("wasm", "dot", "auto"):
-        raise ConfigError(f"autograd_graphviz must be 'wasm', 'dot' or 'auto', not {choice!r}")
-    os.environ.setdefault("AUTOGRAD_GRAPHVIZ", choice)
+        raise ConfigError(f"{name} must be 'wasm', 'dot' or 'auto', not {choice!r}")
+    config.autograd_graphviz = choice
+    os.environ["AUTOGRAD_GRAPHVIZ"] = choice
 
 
 def _outdated(

@@ -194,33 +194,47 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
 def _wheels(root: Path, wheels: Path, stamp: Path) -> list[str]:
     """The names of this project's wheel and Graphviz's in ``wheels``, built only when needed.
 
-    ``stamp`` keeps a digest of what goes into them (the package's files, the
-    project's metadata, the installed Graphviz); while it still matches and
-    the wheels are in place, a rebuild (one edited lesson) reuses them.
+    ``stamp`` keeps a digest of what goes into them and one of each wheel;
+    while the first still matches and the wheels in ``wheels`` are the very
+    files it built, a rebuild (one edited lesson) reuses them.
     """
     digest = _wheel_inputs_digest(root)
     try:
         kept = json.loads(stamp.read_text())
-        if kept["digest"] == digest and all((wheels / name).is_file() for name in kept["wheels"]):
-            return [str(name) for name in kept["wheels"]]
+        if kept["digest"] == digest and all(
+            _file_digest(wheels / name) == sha256 for name, sha256 in kept["wheels"]
+        ):
+            return [str(name) for name, _ in kept["wheels"]]
     except (OSError, ValueError, KeyError, TypeError):
         pass
     shutil.rmtree(wheels, ignore_errors=True)
     names = [build_wheel(root, wheels).name, wheel_of_installed("graphviz", wheels).name]
+    built = [[name, _file_digest(wheels / name)] for name in names]
     stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(json.dumps({"digest": digest, "wheels": names}) + "\n")
+    stamp.write_text(json.dumps({"digest": digest, "wheels": built}) + "\n")
     return names
 
 
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _wheel_inputs_digest(root: Path) -> str:
-    """A digest of every file that can go into the wheels: a superset, never fewer."""
-    digest = hashlib.sha256(importlib.metadata.version("graphviz").encode())
+    """A digest of everything that can change the wheels: a superset, never fewer.
+
+    The package's files, the project's metadata and ignore rules, and the
+    versions of hatchling (which builds the project's wheel) and of the
+    installed Graphviz (which is packed as it is).
+    """
+    versions = [importlib.metadata.version(name) for name in ("graphviz", "hatchling")]
+    digest = hashlib.sha256(" ".join(versions).encode())
     package = sorted(
         path
         for path in (root / "autograd").rglob("*")
         if path.is_file() and "__pycache__" not in path.parts
     )
-    for path in [root / "pyproject.toml", root / "README.md", root / "LICENSE", *package]:
+    metadata = ["pyproject.toml", "README.md", "LICENSE", ".gitignore"]
+    for path in [*(root / name for name in metadata), *package]:
         if path.is_file():
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
