@@ -4,13 +4,15 @@ Run it with `nox -s bench-docs`. Three builds of ``docs/`` into a temporary
 folder, with the options of `nox -s docs` (strict, ``-j auto``), each timed
 as a whole ``sphinx-build`` process (the median of a few runs):
 
-- full: a clean, strict build (``-E -W -n``) that runs every example. Like
-  ``nox -s docs``, these builds keep their doctree folder, which holds the
-  time each page took last time; a parallel build reads the pages in an
-  order that keeps its readers equally busy. The first of them, with no
-  such record yet, is timed and printed on its own ("first full build");
-- no-exec: the same build with ``-D autograd_execute=0``, which runs nothing;
-  the peer the full build is measured against;
+- full: a strict build of every page (``-E -W -n``) that runs every example,
+  into an emptied HTML folder. Like ``nox -s docs``, these builds keep their
+  doctree folder, which holds the time each page took last time (a parallel
+  build reads the pages in an order that keeps its readers equally busy)
+  and the compiled templates. The very first one, with no such record yet,
+  is a single run printed on its own ("first full build");
+- no-exec: the same build with ``-D autograd_execute=0``, which runs nothing,
+  with its own doctree folder kept the same way: the peer the full build is
+  measured against;
 - edit: an incremental build after one lesson's source changed (its
   modification time moves forward; its text is left alone).
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -63,11 +66,13 @@ def main() -> None:
     }
     docs = ROOT / "docs"
     with tempfile.TemporaryDirectory() as folder:
-        full = Path(folder) / "full"
+        full, no_exec = Path(folder) / "full", Path(folder) / "no-exec"
+        sphinx(docs, no_exec, "-E", "-D", "autograd_execute=0")  # its first build, untimed
         timings["first"].append(sphinx(docs, full, "-E"))
-        for repeat in range(args.repeats):
-            out = Path(folder) / f"no-exec{repeat}"
-            timings["no-exec"].append(sphinx(docs, out, "-E", "-D", "autograd_execute=0"))
+        for _ in range(args.repeats):
+            for out in (full, no_exec):  # as nox -s docs: no page left over, doctrees kept
+                shutil.rmtree(out / "html", ignore_errors=True)
+            timings["no-exec"].append(sphinx(docs, no_exec, "-E", "-D", "autograd_execute=0"))
             timings["full"].append(sphinx(docs, full, "-E"))
             # An edit, as far as the build can tell: the lesson is newer than its last read.
             later = time.time() + 1
@@ -77,7 +82,7 @@ def main() -> None:
     cpu = {name: statistics.median(c for _, c in values) for name, values in timings.items()}
     print(f"docs build, {os.cpu_count()} cores, median of {args.repeats}   wall s   cpu s")
     for name, title in (
-        ("first", "first full build (no page times)"),
+        ("first", "first full build (one run)"),
         ("full", "full strict build, examples run"),
         ("no-exec", "same build, autograd_execute=0"),
         ("edit", "rebuild after editing one lesson"),

@@ -40,7 +40,7 @@ nitpicky = True
 # the build makes no network fetch, so there is no intersphinx inventory for them.
 nitpick_ignore_regex = [
     ("py:class", r"(collections\.abc|typing|random|graphviz|types|numbers|doctest|pathlib)\..*"),
-    ("py:class", r"(Real|Random|Digraph|TracebackType|DocTest|Example|Path)"),
+    ("py:class", r"(Real|Random|Digraph|TracebackType|DocTest|Example|Path|Builder|Theme)"),
     ("py:class", r"autograd\.engine\._BackwardRule"),
     ("py:class", r"(docutils|sphinx)\..*"),
 ]

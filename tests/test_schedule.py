@@ -37,8 +37,9 @@ def test_chunks_after_the_first_workers_get_the_quickest_pages() -> None:
     assert abs(first - second) <= 0.5
 
 
-@pytest.mark.parametrize("seed", range(50))
-def test_no_chunk_takes_more_than_an_even_share_plus_one_page(seed: int) -> None:
+@pytest.mark.parametrize("seed", range(200))
+def test_no_chunk_takes_much_more_than_the_best_split_could(seed: int) -> None:
+    """Within 1.5 times the lower bound; in sorted order, one seed in ten is not."""
     rng = random.Random(seed)
     pages = [f"p{i:02d}" for i in range(rng.randint(4, 30))]
     seconds = {page: rng.expovariate(2.0) for page in pages}
@@ -49,20 +50,30 @@ def test_no_chunk_takes_more_than_an_even_share_plus_one_page(seed: int) -> None
     balance(order, seconds, sizes, workers=workers)
     assert sorted(order) == pages
     slowest = max(chunk_times(order, seconds, sizes)[:workers])
-    assert slowest <= sum(seconds.values()) / workers + max(seconds.values())
+    assert slowest <= 1.5 * max(sum(seconds.values()) / workers, max(seconds.values()))
 
 
 def test_pages_without_a_record_count_as_the_average_one() -> None:
-    seconds = {"a": 2.0, "b": 2.0}
+    # The average is 2 s: both new pages outweigh "b", and share a chunk against "a" + "b".
+    # Counted as 0 s, or as very slow, they would be split between the chunks.
     order = ["a", "b", "new1", "new2"]
-    balance(order, seconds, [2, 2], workers=2)
-    assert {order[0], order[1]} != {"a", "b"}
+    balance(order, {"a": 3.0, "b": 1.0}, [2, 2], workers=2)
+    assert order == ["a", "b", "new1", "new2"]
+    order = ["new1", "a", "new2", "b"]
+    balance(order, {"a": 3.0, "b": 1.0}, [2, 2], workers=2)
+    assert order == ["a", "b", "new1", "new2"]
 
 
 def test_without_any_record_the_order_stays() -> None:
     order = ["c", "a", "b", "d"]
     balance(order, {}, [2, 2], workers=2)
     assert order == ["c", "a", "b", "d"]
+
+
+def test_more_workers_than_chunks_is_fine() -> None:
+    order = ["a", "b", "c"]
+    balance(order, {"a": 1.0, "b": 5.0, "c": 1.0}, [2, 1], workers=4)
+    assert sorted(order) == ["a", "b", "c"] and order[:2].count("b") == 1
 
 
 def test_chunk_sizes_must_hold_every_page() -> None:

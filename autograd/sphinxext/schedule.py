@@ -47,6 +47,7 @@ def save_seconds(doctreedir: Path, seconds: Mapping[str, float]) -> None:
     """Record ``seconds`` over the previous record (pages not run keep their time).
 
     >>> import tempfile
+    >>> from pathlib import Path
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     save_seconds(Path(folder), {"intro": 0.5, "training": 2.0})
     ...     save_seconds(Path(folder), {"training": 1.5})
@@ -81,6 +82,7 @@ def balance(
     known = [seconds[page] for page in docnames if page in seconds]
     if not known or len(chunk_sizes) < 2:
         return
+    workers = min(workers, len(chunk_sizes))
     typical = sum(known) / len(known)
 
     def cost(page: str) -> float:
