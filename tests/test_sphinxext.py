@@ -462,6 +462,13 @@ def test_what_an_import_prints_is_no_example_output_even_in_a_one_page_build(
     page = "# Page\n\n```python\nimport matplotlib.pyplot as plt\nimport numpy\n```\n"
     result = build(tmp_path, {"index.md": page}, "-W", env={"HOME": "/dev/null"})
     assert result.returncode == 0, result.stderr
+    # The same through a module of the page's own, which the page's text does not betray.
+    helper = "import matplotlib.pyplot as plt\n\ndef make():\n    return plt.figure()\n"
+    page = "# Page\n\n```python\nfrom helper import make\nfigure = make()\n```\n"
+    conf = "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n"
+    pages = {"index.md": page, "helper.py": helper}
+    result = build(tmp_path, pages, "-W", conf=conf, env={"HOME": "/dev/null"})
+    assert result.returncode == 0, result.stderr
 
 
 def test_numpy_is_seeded_even_after_a_lookup_before_its_import(tmp_path: Path) -> None:
@@ -476,6 +483,30 @@ def test_numpy_is_seeded_even_after_a_lookup_before_its_import(tmp_path: Path) -
 
     html = (tmp_path / "out" / "index.html").read_text()
     assert f'<span class="autograd-eval">{RandomState(0).rand()}</span>' in html
+
+
+def test_a_logging_handler_writes_where_the_running_block_writes(tmp_path: Path) -> None:
+    """A handler set up in one block holds sys.stderr; later blocks still see its output."""
+    page = (
+        "# Page\n\n```pycon\n>>> import logging\n"
+        '>>> logging.basicConfig(format="%(levelname)s %(message)s")\n'
+        '>>> logging.warning("first")\nWARNING first\n```\n\n'
+        '```pycon\n>>> logging.warning("second")\nWARNING second\n```\n'
+    )
+    assert build(tmp_path, {"index.md": page}, "-W").returncode == 0
+    result = build(tmp_path, {"index.md": page + '\n```python\nlogging.warning("hidden")\n```\n'})
+    assert result.returncode != 0
+    assert "index.md:16: WARNING: example failed: this code block wrote to stderr" in result.stderr
+
+
+def test_an_example_may_use_stderr_like_a_file(tmp_path: Path) -> None:
+    page = (
+        "# Page\n\n```pycon\n>>> import sys\n>>> sys.stderr.encoding\n'utf-8'\n"
+        ">>> sys.stderr.writable(), sys.stderr.isatty()\n(True, False)\n"
+        ">>> sys.stderr.close()\n>>> print('still here', file=sys.stderr)\nstill here\n```\n"
+    )
+    result = build(tmp_path, {"index.md": page}, "-W")
+    assert result.returncode == 0, result.stderr
 
 
 def test_stdout_sent_to_stderr_in_a_doctest_is_still_its_output(tmp_path: Path) -> None:

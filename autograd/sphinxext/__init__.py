@@ -19,7 +19,7 @@ and ``autograd_graphviz``, the Graphviz that lays out the diagrams:
 ``"wasm"`` by default (Graphviz compiled to WebAssembly, inside the build:
 the same Graphviz on every machine, and no process started per drawing),
 ``"dot"`` for the system's, or ``"auto"``. The environment variable
-``AUTOGRAD_GRAPHVIZ``, when set, takes precedence. A page can raise its own
+``AUTOGRAD_GRAPHVIZ``, set when the build starts, takes precedence. A page can raise its own
 time limit with ``autograd-timeout: 120`` in its front matter, and a
 ``{code-block}`` with ``:class: autograd-timeout-120``.
 """
@@ -189,7 +189,7 @@ def _start_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> Non
 
 
 _GRAPHVIZ_FROM_ENVIRONMENT = os.environ.get("AUTOGRAD_GRAPHVIZ")
-"""``AUTOGRAD_GRAPHVIZ`` as the process found it, which wins over ``autograd_graphviz``."""
+"""``AUTOGRAD_GRAPHVIZ`` as the build process started with it: it wins over the config."""
 
 
 def _choose_graphviz(app: Sphinx, config: Config) -> None:
@@ -199,7 +199,8 @@ def _choose_graphviz(app: Sphinx, config: Config) -> None:
     re-reads every page: no site mixes drawings of two Graphviz versions.
     """
     name = "AUTOGRAD_GRAPHVIZ" if _GRAPHVIZ_FROM_ENVIRONMENT else "autograd_graphviz"
-    choice = (_GRAPHVIZ_FROM_ENVIRONMENT or config.autograd_graphviz).strip().lower()
+    choice = _GRAPHVIZ_FROM_ENVIRONMENT or config.autograd_graphviz
+    choice = choice.strip().lower() if isinstance(choice, str) else choice
     if choice not in ("wasm", "dot", "auto"):
         raise ConfigError(f"{name} must be 'wasm', 'dot' or 'auto', not {choice!r}")
     config.autograd_graphviz = choice

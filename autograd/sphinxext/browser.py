@@ -25,6 +25,7 @@ import filecmp
 import hashlib
 import importlib.metadata
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -222,11 +223,13 @@ def _file_digest(path: Path) -> str:
 def _wheel_inputs_digest(root: Path) -> str:
     """A digest of everything that can change the wheels: a superset, never fewer.
 
-    The package's files, the project's metadata and ignore rules, and the
+    The package's files, the project's metadata and ignore rules, the
     versions of hatchling (which builds the project's wheel) and of the
-    installed Graphviz (which is packed as it is).
+    installed Graphviz (which is packed as it is), and ``SOURCE_DATE_EPOCH``.
     """
     versions = [importlib.metadata.version(name) for name in ("graphviz", "hatchling")]
+    # hatchling dates the files inside the wheel by it
+    versions.append(os.environ.get("SOURCE_DATE_EPOCH", ""))
     digest = hashlib.sha256(" ".join(versions).encode())
     package = sorted(
         path

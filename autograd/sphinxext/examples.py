@@ -131,6 +131,7 @@ class PageRunner:
         self.timeout = timeout
         self._on_start = on_start or (lambda source, line: None)
         self._warnings: list[str] | None = None
+        self._stderr = _PageStderr()
 
     def run_doctest(
         self, text: str, first_line: int, source: str | None = None
@@ -159,10 +160,10 @@ class PageRunner:
 
         runner = _CollectingRunner(start)
         # doctest's own capture of an example's output, which it makes sys.stdout
-        stderr = _ConsoleStderr(runner._fakeout)  # type: ignore[attr-defined]
+        stderr = self._stderr.into(runner._fakeout)  # type: ignore[attr-defined]
         escaped: list[ExampleFailure] = []
         try:
-            with redirect_stderr(stderr), self._warnings_to(None):
+            with redirect_stderr(self._stderr), self._warnings_to(None):
                 runner.run(test, out=lambda _: None, clear_globs=False)
         except BaseException as error:  # KeyboardInterrupt, or a timeout between examples
             current = runner.current or test.examples[0]
@@ -175,6 +176,7 @@ class PageRunner:
             )
         finally:
             self._disarm()
+            self._stderr.into(None)
         self.examples_run += len(test.examples)
         failures = [
             ExampleFailure(first_line + example.lineno, message)
@@ -189,18 +191,24 @@ class PageRunner:
         source = source or self.filename
         self.examples_run += 1
         padded = "\n" * (first_line - 1) + code
-        printed, stderr = io.StringIO(), io.StringIO()
+        printed = io.StringIO()
+        stderr = self._stderr.into(io.StringIO())
         warned: list[str] = []
         self._on_start(source, first_line)
         try:
             compiled = compile(padded, source, "exec")
-            with redirect_stdout(printed), redirect_stderr(stderr), self._warnings_to(warned):
+            with (
+                redirect_stdout(printed),
+                redirect_stderr(self._stderr),
+                self._warnings_to(warned),
+            ):
                 self._arm()
                 try:
                     exec(compiled, self.namespace)
                 finally:
                     self._disarm()
         except BaseException:
+            self._stderr.into(None)
             error_type, error, tb = sys.exc_info()
             assert error_type is not None and error is not None
             line = _line_in(tb, source) or getattr(error, "lineno", None) or first_line
@@ -209,6 +217,7 @@ class PageRunner:
                 [ExampleFailure(line, f"this code block raised:\n    {message}")],
                 stderr.getvalue(),
             )
+        self._stderr.into(None)
         failures = [
             ExampleFailure(first_line, f"this code block gave a warning:\n    {warning}")
             for warning in warned
@@ -297,20 +306,47 @@ class PageRunner:
         )
 
 
-class _ConsoleStderr(io.StringIO):
-    """stderr during a doctest: written into the example's output, as a console shows it.
+class _PageStderr(io.TextIOBase):
+    """The page's ``sys.stderr``, whatever keeps hold of it.
 
-    ``output`` is where the doctest collects what an example prints. A copy
-    is kept, so that a failure can say which part came from stderr.
+    During a doctest it writes into the example's output, as a console
+    shows it; during a ``python`` block, into what the block must not
+    write; between blocks, to the build's log. So a logging handler set up
+    in one block still writes where the block running now writes. Each
+    block's share is also kept, so that a failure can say what came from
+    stderr. Closing it does not close anything: the page goes on.
     """
 
-    def __init__(self, output: TextIO) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._output = output
+        self._target: TextIO | None = None
+        self._kept = io.StringIO()
+
+    def into(self, target: TextIO | None) -> io.StringIO:
+        """Send what follows to ``target`` (None: the build's log); return where it is kept."""
+        self._target = target
+        self._kept = io.StringIO()
+        return self._kept
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+    def writable(self) -> bool:
+        return True
 
     def write(self, text: str) -> int:
-        self._output.write(text)
-        return super().write(text)
+        target = self._target or sys.__stderr__
+        if target is not None:
+            target.write(text)
+        return self._kept.write(text)
+
+    def flush(self) -> None:
+        if self._target is None and sys.__stderr__ is not None:
+            sys.__stderr__.flush()
+
+    def close(self) -> None:
+        pass
 
 
 def _with_stderr(failures: list[ExampleFailure], stderr: str) -> list[ExampleFailure]:

@@ -42,7 +42,7 @@ from docutils import nodes
 
 from autograd.sphinxext.blocks import Item
 from autograd.sphinxext.examples import WALL_FACTOR, ExampleFailure, PageRunner
-from autograd.sphinxext.figures import draw_figure, live_plot
+from autograd.sphinxext.figures import draw_figure
 from autograd.sphinxext.wasm_cache import warm_graphviz
 
 __all__ = ["Failure", "PageResult", "preload", "run_page"]
@@ -242,7 +242,6 @@ def _child(
                 data = data[os.write(write_end, data) :]
 
         read: set[str] = set()
-        _import_what_the_page_uses(items)
         _prepare_process(read)
         runner = PageRunner(
             page,
@@ -270,24 +269,6 @@ def _child(
         os._exit(code)
 
 
-def _import_what_the_page_uses(items: list[tuple[nodes.Element, Item]]) -> None:
-    """Import NumPy and matplotlib before the examples, if the page uses them.
-
-    A full build has imported them already, before it forks the page
-    processes; a build of one page has not. Importing them here too means
-    that what an import prints (matplotlib, on a machine without a writable
-    home folder, says where it puts its cache) goes to the build's log in
-    both cases, never into an example's output.
-    """
-    text = "\n".join(item.text for _, item in items)
-    wanted = [name for name in ("numpy", "matplotlib") if name in text]
-    if "matplotlib" in wanted or any(isinstance(node, live_plot) for node, _ in items):
-        wanted.append("matplotlib.pyplot")
-    for name in wanted:
-        with contextlib.suppress(ImportError):
-            __import__(name)
-
-
 def _prepare_process(read: set[str]) -> None:
     """The same starting state for every page, and no way to wait for input."""
     os.setpgid(0, 0)
@@ -299,8 +280,7 @@ def _prepare_process(read: set[str]) -> None:
     random.seed(0)
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed(0)
-    else:
-        sys.meta_path.insert(0, _SeedNumpyOnImport())
+    sys.meta_path.insert(0, _AsIfPreloaded())
     warnings.resetwarnings()
     warnings.simplefilter("always")
     # When an unclosed file is collected says nothing about the example that made it.
@@ -315,11 +295,20 @@ def _prepare_process(read: set[str]) -> None:
     sys.addaudithook(note_open)
 
 
-class _SeedNumpyOnImport(importlib.abc.MetaPathFinder):
-    """Seeds NumPy's global random generator as soon as the page imports NumPy.
+PRELOADED = ("numpy", "matplotlib")
+"""The packages a build of many pages imports before it forks the page processes."""
 
-    It steps aside only once NumPy is actually imported: a mere lookup
-    (``importlib.util.find_spec("numpy")``) leaves it in place.
+
+class _AsIfPreloaded(importlib.abc.MetaPathFinder):
+    """Makes a page that imports NumPy or matplotlib itself run as if the build had.
+
+    A build of one page does not import them in advance (it would cost more
+    than the page). When the page does, directly or through a module of its
+    own, what their import prints goes to the build's log, as it does when
+    the build imports them, never into an example's output (matplotlib, on
+    a machine without a writable home folder, says where it puts its
+    cache); and NumPy's global random generator is seeded with 0, as every
+    page's is. A mere lookup (``importlib.util.find_spec``) changes nothing.
     """
 
     def __init__(self) -> None:
@@ -328,7 +317,7 @@ class _SeedNumpyOnImport(importlib.abc.MetaPathFinder):
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname != "numpy" or self._looking:
+        if fullname.partition(".")[0] not in PRELOADED or self._looking:
             return None
         self._looking = True
         try:
@@ -340,13 +329,13 @@ class _SeedNumpyOnImport(importlib.abc.MetaPathFinder):
             return spec
         load = loader.exec_module
 
-        def exec_module_and_seed(module: ModuleType) -> None:
-            with contextlib.suppress(ValueError):
-                sys.meta_path.remove(self)
-            load(module)
-            module.random.seed(0)
+        def exec_module_quietly(module: ModuleType) -> None:
+            with contextlib.redirect_stderr(sys.__stderr__):
+                load(module)
+            if fullname == "numpy":
+                module.random.seed(0)
 
-        loader.exec_module = exec_module_and_seed  # type: ignore[method-assign]
+        loader.exec_module = exec_module_quietly  # type: ignore[method-assign]
         return spec
 
 
