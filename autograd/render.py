@@ -21,6 +21,9 @@ __all__ = ["GraphvizError", "graphviz_backend", "render_svg"]
 
 Backend = Literal["dot", "wasm"]
 
+CHOICES = ("auto", "dot", "wasm")
+"""What ``AUTOGRAD_GRAPHVIZ`` may say: a backend, or ``auto`` for ``dot`` when it is on PATH."""
+
 
 class GraphvizError(RuntimeError):
     """Raised when Graphviz cannot lay out a drawing.
@@ -39,7 +42,7 @@ def graphviz_backend() -> Backend:
     True
     """
     choice = os.environ.get("AUTOGRAD_GRAPHVIZ", "auto").strip().lower()
-    if choice not in ("auto", "dot", "wasm"):
+    if choice not in CHOICES:
         raise ValueError(f"AUTOGRAD_GRAPHVIZ must be 'auto', 'dot' or 'wasm', got {choice!r}")
     if choice == "wasm":
         return "wasm"

@@ -40,6 +40,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+from autograd.render import CHOICES
 from autograd.sphinxext import browser, notebooks, schedule
 from autograd.sphinxext.blocks import page_items
 from autograd.sphinxext.figures import (
@@ -201,7 +202,7 @@ def _choose_graphviz(app: Sphinx, config: Config) -> None:
     name = "AUTOGRAD_GRAPHVIZ" if _GRAPHVIZ_FROM_ENVIRONMENT else "autograd_graphviz"
     choice = _GRAPHVIZ_FROM_ENVIRONMENT or config.autograd_graphviz
     choice = choice.strip().lower() if isinstance(choice, str) else choice
-    if choice not in ("wasm", "dot", "auto"):
+    if choice not in CHOICES:
         raise ConfigError(f"{name} must be 'wasm', 'dot' or 'auto', not {choice!r}")
     config.autograd_graphviz = choice
     os.environ["AUTOGRAD_GRAPHVIZ"] = choice

@@ -47,6 +47,9 @@ from autograd.sphinxext.wasm_cache import warm_graphviz
 
 __all__ = ["Failure", "PageResult", "preload", "run_page"]
 
+PRELOADED = ("numpy", "matplotlib.pyplot")
+"""The modules a build of many pages imports before it forks the page processes."""
+
 GRACE = 5.0
 """Seconds the build waits past an example's wall-clock limit before it stops the child."""
 WORKER_FAILED = 113
@@ -82,7 +85,7 @@ def preload(modules: bool = True) -> None:
     generator is seeded the same way the moment it is imported.
     """
     if modules:
-        for name in ("numpy", "matplotlib.pyplot"):
+        for name in PRELOADED:
             with contextlib.suppress(ImportError):
                 __import__(name)
     warm_graphviz()
@@ -295,10 +298,6 @@ def _prepare_process(read: set[str]) -> None:
     sys.addaudithook(note_open)
 
 
-PRELOADED = ("numpy", "matplotlib")
-"""The packages a build of many pages imports before it forks the page processes."""
-
-
 class _AsIfPreloaded(importlib.abc.MetaPathFinder):
     """Makes a page that imports NumPy or matplotlib itself run as if the build had.
 
@@ -313,11 +312,12 @@ class _AsIfPreloaded(importlib.abc.MetaPathFinder):
 
     def __init__(self) -> None:
         self._looking = False
+        self._packages = {name.partition(".")[0] for name in PRELOADED}
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname.partition(".")[0] not in PRELOADED or self._looking:
+        if fullname.partition(".")[0] not in self._packages or self._looking:
             return None
         self._looking = True
         try:
