@@ -53,7 +53,7 @@ LESSON_FIGURES = {
         "[('x1', -1.5), ('w1', 1.0), ('x2', 0.5), ('w2', 0.0), ('b', 0.5)]"
     ],
     "09-node-used-twice.md": ["2.0", "-6.0", "(-3.0, -8.0)", "1.0"],
-    "13-training.md": ["'accuracy on the training set: 100%'"],
+    "14-training.md": ["'accuracy on the training set: 100%'"],
 }
 
 

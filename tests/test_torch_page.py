@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 TRANSCRIPT_CLASS = "torch-transcript"
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "lessons" / "15-pytorch.md"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "lessons" / "16-pytorch.md"
 OPENING = re.compile(r"^([ \t]*)```\{code-block\} pycon\n((?:\1:[^\n]*\n)*)\n?", re.M)
 
 

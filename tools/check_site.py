@@ -8,7 +8,7 @@ label that spills out of its box, a plot that stays bright in dark mode,
 backward-steps controls that do not change the frame and its caption, a
 search that finds nothing, or a copy button that copies prompts or output.
 Prints the smallest rendered graph text of each page and saves screenshots of
-the landing page, lesson 4's backward steps and lesson 13's plots.
+the landing page, lesson 4's backward steps and lesson 14's plots.
 Exercise dropdowns are opened first, so the figures in them are checked too.
 
 Usage: python tools/check_site.py build/html [--measure-only]
@@ -34,7 +34,7 @@ SCHEMES = ("light", "dark")
 SCREENSHOTS = {
     "index.html": "figure.value-graph",
     "lessons/04-backprop-by-hand.html": "figure.backward-steps",
-    "lessons/13-training.html": "figure.live-plot",
+    "lessons/14-training.html": "figure.live-plot",
 }
 CHROMIUM_FLAGS = [
     "--headless",
