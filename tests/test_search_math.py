@@ -22,7 +22,7 @@ def to_text(tex: str) -> str:
     return subprocess.run([NODE, "-e", program], capture_output=True, text=True, check=True).stdout
 
 
-@pytest.mark.skipif(NODE is None, reason="Node.js runs the site's script outside a browser")
+@pytest.mark.needs("node")
 @pytest.mark.parametrize(
     ("tex", "text"),
     [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -188,7 +187,7 @@ BACKEND_PAGE = """\
     ("options", "environment", "expected"),
     [
         ((), {}, "wasm"),  # the same Graphviz on every machine, inside the build
-        (("-D", "autograd_graphviz=dot"), {}, "dot"),
+        pytest.param(("-D", "autograd_graphviz=dot"), {}, "dot", marks=pytest.mark.needs("dot")),
         (("-D", "autograd_graphviz=dot"), {"AUTOGRAD_GRAPHVIZ": "wasm"}, "wasm"),
     ],
 )
@@ -199,19 +198,16 @@ def test_the_build_picks_its_graphviz(
     environment: dict[str, str],
     expected: str,
 ) -> None:
-    if expected == "dot" and shutil.which("dot") is None:
-        pytest.fail("this test needs Graphviz's dot on PATH (apt-get install graphviz)")
     monkeypatch.delenv("AUTOGRAD_GRAPHVIZ", raising=False)
     page = BACKEND_PAGE.replace("{expected}", expected)
     result = build(tmp_path, {"index.md": page}, "-W", *options, env=environment)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.needs("dot")
 def test_switching_graphviz_draws_every_page_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if shutil.which("dot") is None:
-        pytest.fail("this test needs Graphviz's dot on PATH (apt-get install graphviz)")
     monkeypatch.delenv("AUTOGRAD_GRAPHVIZ", raising=False)
     page = BACKEND_PAGE.replace("{expected}", "wasm")
     assert build(tmp_path, {"index.md": page}, "-W").returncode == 0
@@ -778,3 +774,55 @@ def test_the_compiled_graphviz_is_kept_across_builds(tmp_path: Path) -> None:
     third = subprocess.run(run, env=env, capture_output=True, text=True, check=True)
     assert third.stdout == first.stdout
     assert cached[0].stat().st_size > 1000  # and is written again
+
+
+def npm_project(folder: Path) -> Path:
+    """A project folder with the pinned npm packages declared and none installed."""
+    folder.mkdir()
+    root = Path(__file__).resolve().parent.parent
+    for name in ("package.json", "package-lock.json"):
+        (folder / name).write_bytes((root / name).read_bytes())
+    return folder
+
+
+def test_without_npm_the_site_builds_without_run_in_browser_and_says_so_once(
+    tmp_path: Path,
+) -> None:
+    project = npm_project(tmp_path / "project")
+    no_npm = {"PATH": str(Path(sys.executable).parent)}
+    result = build(
+        tmp_path,
+        {"index.md": GOOD_PAGE},
+        "-W",
+        env=no_npm,
+        quiet=False,
+        conf=f"autograd_project_root = {str(project)!r}\n",
+    )
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stdout.splitlines() if "Run in browser" in line]
+    assert said == [
+        "autograd: Run in browser is off: npm is not installed, so Pyodide and Viz.js cannot "
+        "be; install Node.js with npm (Debian: apt-get install npm) and build again to turn it on"
+    ]
+    out = tmp_path / "out"
+    html = (out / "index.html").read_text()
+    # No button without its files, and no script or stylesheet for it.
+    assert "autograd-run" not in html
+    assert 'class="autograd-download" href="index.ipynb"' in html
+    assert not (out / "_static" / "pyodide").exists()
+    assert not (out / "_static" / "autograd-run.json").exists()
+
+
+def test_run_in_browser_asked_for_without_npm_is_an_error_that_says_what_to_install(
+    tmp_path: Path,
+) -> None:
+    project = npm_project(tmp_path / "project")
+    result = build(
+        tmp_path,
+        {"index.md": GOOD_PAGE},
+        env={"PATH": str(Path(sys.executable).parent)},
+        conf=f"autograd_project_root = {str(project)!r}\nautograd_run_in_browser = True\n",
+    )
+    assert result.returncode != 0
+    assert "Run in browser needs npm to install Pyodide and Viz.js" in result.stderr
+    assert "apt-get install npm" in result.stderr

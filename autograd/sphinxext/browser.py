@@ -2,7 +2,10 @@
 
 Set ``autograd_project_root`` in ``conf.py`` to this project's checkout (the
 folder with ``pyproject.toml``, ``package.json`` and ``package-lock.json``) to
-turn it on. The build then
+turn it on. ``autograd_run_in_browser`` says whether the site ships it:
+``None`` (the default) ships it where npm can install Pyodide and Viz.js (or
+has already) and otherwise builds the rest of the site and says so in one
+line; ``True`` requires it, ``False`` leaves it out. The build then
 
 1. installs the pinned npm packages ``pyodide`` and ``@viz-js/viz`` with
    ``npm ci`` when ``node_modules`` is missing or holds other versions;
@@ -34,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
@@ -68,7 +72,37 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 def enabled(app: Sphinx) -> bool:
     """Does this HTML build ship "Run in browser"?"""
-    return bool(app.config.autograd_project_root) and app.builder.format == "html"
+    return bool(app.config.autograd_run_in_browser) and app.builder.format == "html"
+
+
+def _choose(app: Sphinx, config: Config) -> None:
+    """Settle ``autograd_run_in_browser``: on where it can be built, unless set.
+
+    The choice in effect becomes the config value, so that npm arriving (or
+    leaving) rewrites every page: no page keeps a button whose files are gone.
+    """
+    wanted = config.autograd_run_in_browser
+    if not config.autograd_project_root:
+        config.autograd_run_in_browser = False
+        return
+    if wanted is None:
+        root = Path(config.autograd_project_root).resolve()
+        available = _npm_packages_installed(root) or shutil.which("npm") is not None
+        if not available:
+            logger.info(
+                "autograd: Run in browser is off: npm is not installed, so Pyodide and Viz.js "
+                "cannot be; install Node.js with npm (Debian: apt-get install npm) and build "
+                "again to turn it on"
+            )
+        config.autograd_run_in_browser = available
+
+
+def _npm_packages_installed(root: Path) -> bool:
+    try:
+        locked = _locked_versions(root)
+    except (OSError, ValueError, KeyError):
+        return False
+    return all(_installed_version(root, name) == locked[name] for name in locked)
 
 
 def _root(app: Sphinx) -> Path:
@@ -92,16 +126,16 @@ def install_npm_packages(root: Path) -> None:
     for required in ("package.json", "package-lock.json"):
         if not (root / required).exists():
             raise ExtensionError(f"Run in browser: {root / required} is missing")
-    locked = _locked_versions(root)
-    if all(_installed_version(root, name) == locked[name] for name in locked):
+    if _npm_packages_installed(root):
         return
+    locked = _locked_versions(root)
     npm = shutil.which("npm")
     if npm is None:
         raise ExtensionError(
             "Run in browser needs npm to install Pyodide and Viz.js "
             f"({', '.join(f'{n}@{v}' for n, v in locked.items())}) from {root}/package-lock.json: "
             "install Node.js with npm (Debian: apt-get install npm), "
-            "or set autograd_project_root = '' in conf.py to build without it"
+            "or leave autograd_run_in_browser unset (or False) in conf.py to build without it"
         )
     logger.info("autograd: npm ci (Pyodide and Viz.js for Run in browser)")
     result = subprocess.run(
@@ -169,6 +203,7 @@ def wheel_of_installed(name: str, directory: Path) -> Path:
 def _prepare(app: Sphinx) -> None:
     if enabled(app):
         install_npm_packages(_root(app))
+        app.add_css_file("autograd-run.css")
 
 
 def copy_assets(app: Sphinx, exception: Exception | None) -> None:
@@ -286,6 +321,7 @@ def controls_html(app: Sphinx, docname: str, steps: list[Step]) -> str:
 def setup(app: Sphinx) -> None:
     """Register ``autograd_project_root`` and the steps that build the browser files."""
     app.add_config_value("autograd_project_root", "", "html", types=[str])
+    app.add_config_value("autograd_run_in_browser", None, "html", types=[bool, type(None)])
+    app.connect("config-inited", _choose)
     app.connect("builder-inited", _prepare)
     app.connect("build-finished", copy_assets)
-    app.add_css_file("autograd-run.css")
