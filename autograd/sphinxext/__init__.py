@@ -305,6 +305,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     app.add_css_file("autograd-figures.css")
     app.add_js_file("autograd-figures.js", defer="defer")
+    app.add_js_file("autograd-predict.js", defer="defer")
     app.connect("build-finished", copy_font)
     notebooks.setup(app)
     browser.setup(app)
