@@ -58,7 +58,8 @@ from autograd.sphinxext.figures import (
     visit_text,
     visit_value_graph_html,
 )
-from autograd.sphinxext.inline import eval_result, eval_role, show_result
+from autograd.sphinxext.inline import VISITORS, eval_result, eval_role, show_result
+from autograd.sphinxext.stills import visit_epub, visit_latex
 from autograd.sphinxext.worker import preload, run_page
 
 __all__ = ["execute_page", "setup"]
@@ -269,6 +270,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("live-plot", LivePlotDirective)
     app.add_directive("backward-steps", BackwardStepsDirective)
     app.add_role("eval", eval_role)
+    app.add_node(eval_result, **VISITORS)
     for node, visit_html in (
         (value_graph, visit_value_graph_html),
         (backward_steps_figure, visit_backward_steps_html),
@@ -278,7 +280,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
             node,
             html=(visit_html, None),
             text=(visit_text, None),
-            latex=(visit_skip, None),
+            epub=(visit_epub, None),
+            latex=(visit_latex, None),
             man=(visit_skip, None),
             texinfo=(visit_skip, None),
         )
@@ -292,7 +295,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", _merge)
     app.connect("env-updated", _remember_failures)
     app.connect("source-read", _note_read_start)
-    app.connect("doctree-read", execute_page)
+    # Before Sphinx's collectors read the page: a title holding an {eval} is
+    # collected with its value.
+    app.connect("doctree-read", execute_page, priority=400)
     app.connect("build-finished", _report)
     static = Path(__file__).parent / "static"
     app.connect(

@@ -40,8 +40,15 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.util.osutil import relative_uri
 
-from autograd.sphinxext.notebooks import DoctestStep, FigureStep, ScriptStep, Step
+from autograd.sphinxext.notebooks import (
+    DOWNLOAD_BUILDERS,
+    DoctestStep,
+    FigureStep,
+    ScriptStep,
+    Step,
+)
 
 __all__ = [
     "build_wheel",
@@ -71,8 +78,8 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def enabled(app: Sphinx) -> bool:
-    """Does this HTML build ship "Run in browser"?"""
-    return bool(app.config.autograd_run_in_browser) and app.builder.format == "html"
+    """Does this build ship "Run in browser"? Only beside the downloads, in html and dirhtml."""
+    return bool(app.config.autograd_run_in_browser) and app.builder.name in DOWNLOAD_BUILDERS
 
 
 def _choose(app: Sphinx, config: Config) -> None:
@@ -200,9 +207,14 @@ def wheel_of_installed(name: str, directory: Path) -> Path:
     return target
 
 
+RUN_STATIC = Path(__file__).parent / "run_static"
+"""The page script, its worker and its stylesheet: in the site only with the feature."""
+
+
 def _prepare(app: Sphinx) -> None:
     if enabled(app):
         install_npm_packages(_root(app))
+        app.config.html_static_path.append(str(RUN_STATIC))
         app.add_css_file("autograd-run.css")
 
 
@@ -306,7 +318,7 @@ def steps_json(steps: list[Step]) -> str:
 
 def controls_html(app: Sphinx, docname: str, steps: list[Step]) -> str:
     """The "Run in browser" button and the page's runnable steps, as HTML."""
-    static = "../" * docname.count("/") + "_static/"
+    static = relative_uri(app.builder.get_target_uri(docname), "_static/")
     return (
         '<button type="button" class="autograd-run-start" hidden>Run in browser</button>'
         '<span class="autograd-run-status" role="status" aria-live="polite"></span>'

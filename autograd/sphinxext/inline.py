@@ -14,7 +14,7 @@ from typing import Any
 from docutils import nodes
 from docutils.parsers.rst.states import Inliner
 
-__all__ = ["eval_result", "eval_role", "show_result"]
+__all__ = ["VISITORS", "eval_result", "eval_role", "show_result"]
 
 
 class eval_result(nodes.inline):  # noqa: N801 (docutils node naming)
@@ -65,3 +65,18 @@ def show_result(node: nodes.Element, text: str) -> None:
     node["result"] = text
     node.children = []
     node += nodes.Text(text)
+
+
+def _visit(self: Any, node: nodes.Element) -> None:
+    self.visit_inline(node)
+
+
+def _depart(self: Any, node: nodes.Element) -> None:
+    self.depart_inline(node)
+
+
+VISITORS: dict[str, Any] = {
+    name: (_visit, _depart)
+    for name in ("html", "latex", "text", "man", "texinfo", "xml", "pseudoxml")
+}
+"""Every writer shows an `eval_result` as the inline text it holds."""

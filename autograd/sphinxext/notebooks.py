@@ -33,13 +33,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.util.osutil import relative_uri
 
 from autograd.sphinxext.blocks import Item, page_items
 
@@ -587,14 +588,28 @@ def script_source(steps: list[Step], source_name: str) -> str:
 # --- Sphinx ------------------------------------------------------------------------
 
 
+DOWNLOAD_BUILDERS = frozenset({"html", "dirhtml"})
+"""The builders that write one HTML file per page, beside which a page's downloads go."""
+
+
 def _wanted(app: Sphinx, docname: str) -> bool:
     patterns: list[str] = app.config.autograd_notebook_pages
     return any(fnmatch.fnmatchcase(docname, pattern) for pattern in patterns)
 
 
+def download_uri(app: Sphinx, docname: str, suffix: str) -> str:
+    """Where a page's download lives, as a link from the page itself.
+
+    The file is ``<docname><suffix>`` in the output folder, whatever the
+    builder's URL scheme; the link comes from the builder, so it is right
+    for ``lessons/one.html`` (html) and ``lessons/one/`` (dirhtml) alike.
+    """
+    return relative_uri(app.builder.get_target_uri(docname), docname + suffix)
+
+
 def write_downloads(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Write the page's notebook and script beside its HTML, and link them from the page."""
-    if app.builder.format != "html" or not _wanted(app, docname):
+    if app.builder.name not in DOWNLOAD_BUILDERS or not _wanted(app, docname):
         return
     steps = page_steps(doctree, docname, str(app.env.doc2path(docname)))
     if not any(isinstance(step, DoctestStep | ScriptStep) for step in steps):
@@ -603,17 +618,17 @@ def write_downloads(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     title = title_node.astext() if title_node is not None else docname
     target = Path(app.outdir) / docname
     target.parent.mkdir(parents=True, exist_ok=True)
-    stem = PurePosixPath(docname).name
     source_name = Path(app.env.doc2path(docname)).name
     notebook = to_notebook(steps, title)
     text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False)
     target.with_suffix(".ipynb").write_text(text + "\n", encoding="utf-8")
     target.with_suffix(".py").write_text(script_source(steps, source_name), encoding="utf-8")
+    notebook_uri, script_uri = (download_uri(app, docname, suffix) for suffix in (".ipynb", ".py"))
     html = (
         '<div class="autograd-downloads">'
-        f'<a class="autograd-download" href="{escape(stem)}.ipynb" download>'
+        f'<a class="autograd-download" href="{escape(notebook_uri)}" download>'
         "Notebook (.ipynb)</a>"
-        f'<a class="autograd-download" href="{escape(stem)}.py" download>Script (.py)</a>'
+        f'<a class="autograd-download" href="{escape(script_uri)}" download>Script (.py)</a>'
     )
     from autograd.sphinxext import browser
 
@@ -628,7 +643,17 @@ def write_downloads(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         doctree.insert(0, bar)
 
 
+def _say_where_downloads_go(app: Sphinx) -> None:
+    if app.builder.format == "html" and app.builder.name not in DOWNLOAD_BUILDERS:
+        logger.info(
+            "autograd: the %s builder writes no notebook or script downloads "
+            "(the html and dirhtml builders do)",
+            app.builder.name,
+        )
+
+
 def setup(app: Sphinx) -> None:
     """Write a notebook and a script for each page with examples."""
     app.add_config_value("autograd_notebook_pages", ["*"], "html", types=[list])
     app.connect("doctree-resolved", write_downloads)
+    app.connect("builder-inited", _say_where_downloads_go)
