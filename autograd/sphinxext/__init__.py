@@ -59,7 +59,7 @@ from autograd.sphinxext.figures import (
     visit_value_graph_html,
 )
 from autograd.sphinxext.inline import VISITORS, eval_result, eval_role, show_result
-from autograd.sphinxext.stills import visit_epub, visit_latex
+from autograd.sphinxext.stills import in_epub_too, visit_latex
 from autograd.sphinxext.worker import preload, run_page
 
 __all__ = ["execute_page", "setup"]
@@ -278,9 +278,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     ):
         app.add_node(
             node,
-            html=(visit_html, None),
+            html=(in_epub_too(visit_html), None),
             text=(visit_text, None),
-            epub=(visit_epub, None),
             latex=(visit_latex, None),
             man=(visit_skip, None),
             texinfo=(visit_skip, None),

@@ -18,6 +18,7 @@ import hashlib
 import re
 from html import escape
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from docutils import nodes
@@ -25,7 +26,9 @@ from sphinx.util.docutils import SphinxTranslator
 
 from autograd.drawing import _rasterize
 
-__all__ = ["visit_epub", "visit_latex"]
+__all__ = ["in_epub_too", "visit_epub", "visit_latex"]
+
+Visitor = Callable[[SphinxTranslator, nodes.Element], None]
 
 _WIDTH = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"')
 
@@ -79,6 +82,22 @@ def visit_epub(self: SphinxTranslator, node: nodes.Element) -> None:
     html.append("</div>\n")
     self.body.append("".join(html))  # type: ignore[attr-defined]
     raise nodes.SkipNode
+
+
+def in_epub_too(visit_html: Visitor) -> Visitor:
+    """The HTML visitor ``visit_html``, which hands the node to `visit_epub` in an EPUB build.
+
+    An EPUB build writes with the HTML translator, and handlers registered
+    for the ``epub`` builder by name would replace every HTML handler of
+    other extensions there; so one visitor serves both, by the builder.
+    """
+
+    def visit(self: SphinxTranslator, node: nodes.Element) -> None:
+        if self.builder.name == "epub":
+            visit_epub(self, node)
+        visit_html(self, node)
+
+    return visit
 
 
 def _width_pt(svg: str) -> float | None:
