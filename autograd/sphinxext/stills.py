@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from docutils import nodes
