@@ -8,7 +8,17 @@
 8.0
 """
 
-from autograd.drawing import GraphTooLargeError, describe_graph, draw_dot, trace
+from autograd.drawing import (
+    GraphTooLargeError,
+    describe_graph,
+    describe_network,
+    draw_dot,
+    draw_network,
+    local_derivatives,
+    network_diagram,
+    trace,
+    with_edge_labels,
+)
 from autograd.engine import (
     Constant,
     Number,
@@ -34,13 +44,18 @@ __all__ = [
     "Value",
     "central_difference",
     "describe_graph",
+    "describe_network",
     "draw_dot",
+    "draw_network",
     "gradient_check",
+    "local_derivatives",
+    "network_diagram",
     "numerical_derivative",
     "pause_gc",
     "register_operation",
     "topological_order",
     "trace",
+    "with_edge_labels",
 ]
 
 __version__ = "0.1.0"

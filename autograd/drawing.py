@@ -10,8 +10,9 @@ draw it with, so every label fits its box.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -24,12 +25,19 @@ from autograd.render import render_svg
 __all__ = [
     "FONT",
     "FONT_FILE",
+    "EdgeLabelledGraph",
     "GraphNode",
     "GraphTooLargeError",
+    "NetworkDiagram",
     "ValueGraph",
     "describe_graph",
+    "describe_network",
     "draw_dot",
+    "draw_network",
+    "local_derivatives",
+    "network_diagram",
     "trace",
+    "with_edge_labels",
 ]
 
 MAX_NODES = 1000
@@ -233,13 +241,21 @@ def _names(walk: _Walk) -> dict[int, str]:
 
 
 def describe_graph(
-    root: GraphNode, max_nodes: int | None = MAX_NODES, *, gradients: bool = False
+    root: GraphNode,
+    max_nodes: int | None = MAX_NODES,
+    *,
+    gradients: bool = False,
+    edge_labels: bool = False,
 ) -> str:
     """Say in words how each value of the graph was computed, output first.
 
     An unlabelled value used more than once gets a name of its own (``t1``,
     ``t2``, ...), so the text stays as short as the graph. With
-    ``gradients=True`` a last sentence gives each named value's gradient.
+    ``gradients=True`` a sentence gives each named value's gradient, and with
+    ``edge_labels=True`` a last one each edge's local derivative (as
+    ``draw_dot(..., edge_labels=True)`` labels them). A `with_edge_labels`
+    view is described with its local derivatives, and a `network_diagram`
+    by `describe_network`.
 
     >>> from autograd import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -251,6 +267,10 @@ def describe_graph(
     >>> describe_graph(d, gradients=True)
     'd = (a * b) + c, where a = 2, b = -3, c = 10; d = 4. Gradients: d 1, a -3, b 2, c 1.'
     """
+    if isinstance(root, NetworkDiagram):
+        return describe_network(root.model, root.inputs)
+    if isinstance(root, EdgeLabelledGraph):
+        root, edge_labels = root.root, True
     walk = _walk(root, max_nodes)
     uses: dict[int, int] = {}
     for child, _ in walk.edges:
@@ -311,6 +331,18 @@ def describe_graph(
         graded = [n for n in walk.nodes if id(n) in names and not _is_constant(n)]
         text += " Gradients: " + ", ".join(f"{names[id(n)]} {_number(n.grad)}" for n in graded)
         text += "."
+    if edge_labels:
+        short = _names(walk)
+        rates = []
+        for node in walk.nodes:
+            children = walk.children[id(node)]
+            parent = names.get(id(node), short[id(node)])
+            for child, rate in zip(children, _local_derivatives(node, children), strict=True):
+                if rate is not None:
+                    child_name = names.get(id(child), short[id(child)])
+                    rates.append(f"{_partial(parent, child_name)} = {_number(rate)}")
+        if rates:
+            text += " Local derivatives: " + ", ".join(rates) + "."
     return text
 
 
@@ -465,6 +497,7 @@ def draw_dot(
     graph_id: str = "graph",
     active: GraphNode | None = None,
     written: Collection[GraphNode] = (),
+    edge_labels: bool = False,
 ) -> ValueGraph:
     """Draw ``root``'s graph: a record per value, a small node per operation.
 
@@ -478,6 +511,13 @@ def draw_dot(
     nodes whose gradients it just changed. ``graph_id`` prefixes every element
     id of the SVG, so several drawings can share one HTML page.
 
+    With ``edge_labels=True`` every edge from a child to its operation is
+    labelled with the local derivative of the parent with respect to that
+    child at the current values (see `local_derivatives`): the factor the
+    chain rule multiplies by along that edge. `with_edge_labels` and
+    `network_diagram` wrap a graph or a network so that a plain
+    ``draw_dot(view)`` draws it that way.
+
     >>> from autograd import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> e = a * b; e.label = "e"
@@ -488,7 +528,16 @@ def draw_dot(
     ['n0', 'n0op', 'n1', 'n2']
     >>> draw_dot(a * b).titles["graph_n0"]
     'a*b: data -6.0000, grad 0.0000'
+    >>> labelled = draw_dot(e, edge_labels=True)
+    >>> [line.strip() for line in labelled.source.splitlines() if "-> n0op" in line]
+    ['n1 -> n0op [label=-3 id=graph_c0]', 'n2 -> n0op [label=2 id=graph_c1]']
     """
+    if isinstance(root, NetworkDiagram):
+        return draw_network(
+            root.model, root.inputs, format, rankdir, max_nodes=max_nodes, graph_id=graph_id
+        )
+    if isinstance(root, EdgeLabelledGraph):
+        root, edge_labels = root.root, True
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
     walk = _walk(root, max_nodes)
@@ -549,17 +598,34 @@ def draw_dot(
             dot.titles[f"{node_id}_op"] = f"{op}: makes {name}"
             dot.edge(f"n{index}op", f"n{index}", id=f"{graph_id}_e{index}")
             dot.titles[f"{graph_id}_e{index}"] = f"{op} → {name}"
+    rates: dict[int, list[float | None]] = {}
+    if edge_labels:
+        rates = {
+            id(node): _local_derivatives(node, walk.children[id(node)])
+            for node in walk.nodes
+            if walk.children[id(node)]
+        }
+    positions: dict[int, int] = {}  # the operand position of each parent's next edge
     for number, (child, parent) in enumerate(walk.edges):
         edge_id = f"{graph_id}_c{number}"
         attributes: dict[str, str] = {"id": edge_id}
+        position = positions.get(id(parent), 0)
+        positions[id(parent)] = position + 1
         if parent is active:
             attributes.update({"color": _ACTIVE, "penwidth": "2", "class": "active"})
+        labels: list[str] = []
         if parent._op == "dot":
-            position = walk.children[id(parent)].index(child)
             pairs = len(walk.children[id(parent)]) // 2
-            attributes["label"] = "b" if position >= 2 * pairs else str(position // 2 + 1)
+            labels.append("b" if position >= 2 * pairs else str(position // 2 + 1))
+        title = f"{names[id(child)]} → {names[id(parent)]}"
+        rate = rates[id(parent)][position] if edge_labels else None
+        if rate is not None:
+            labels.append(_number(rate))
+            title += f": {_partial(names[id(parent)], names[id(child)])} = {_number(rate)}"
+        if labels:
+            attributes["label"] = _escape_label(": ".join(labels))
         dot.edge(f"n{index_of[id(child)]}", f"n{index_of[id(parent)]}op", **attributes)
-        dot.titles[edge_id] = f"{names[id(child)]} → {names[id(parent)]}"
+        dot.titles[edge_id] = title
     return dot
 
 
@@ -615,4 +681,439 @@ def _escape(text: str) -> str:
     """Escape the characters that a record label treats as structure."""
     for special in '\\{}|<>"':
         text = text.replace(special, "\\" + special)
+    return text
+
+
+def _escape_label(text: str) -> str:
+    """Escape the characters that a plain Graphviz label treats as structure."""
+    return text.replace("\\", "\\\\")
+
+
+def _partial(parent: str, child: str) -> str:
+    """``∂e/∂a``, with parentheses around a name that is a formula: ``∂(a*b)/∂a``."""
+
+    def wrap(name: str) -> str:
+        return name if re.fullmatch(r"[\w.]+", name) else f"({name})"
+
+    return f"∂{wrap(parent)}/∂{wrap(child)}"
+
+
+# -- local derivatives: the factor of each edge in the chain rule -------------
+
+
+def local_derivatives(node: GraphNode) -> list[float | None]:
+    """The local derivative of ``node`` with respect to each child, in operand order.
+
+    Each number is ∂node/∂child at the children's current values: 1 for
+    each operand of ``+``, the other factor for ``*``, ``1 - tanh**2`` for
+    ``tanh``. They come from the node's own backward rule, run once on the
+    side with the node's gradient set to 1, so they are exactly the factors
+    that ``backward()`` multiplies by. No gradient of the graph changes.
+
+    An engine node's rule runs on stand-ins for its children, so a child
+    used twice (``a * a``) gets one number per use. A node of another class
+    (a lesson's own ``Value``) runs its own ``_backward`` on the real
+    children and puts their gradients back afterwards; a child used twice
+    there gets None, since only the total of its uses is seen, as does every
+    child of a node that has no backward rule. A leaf has no children, so
+    its list is empty.
+
+    >>> from autograd import Value
+    >>> a, b = Value(2.0), Value(-3.0)
+    >>> local_derivatives(a * b), local_derivatives(a + b), local_derivatives(a * a)
+    ([-3.0, 2.0], [1.0, 1.0], [2.0, 2.0])
+    >>> local_derivatives((a * 0.0).tanh())
+    [1.0]
+    >>> a.grad, b.grad
+    (0.0, 0.0)
+    """
+    return _local_derivatives(node, _children(node))
+
+
+def _local_derivatives(node: GraphNode, children: list[GraphNode]) -> list[float | None]:
+    if not children:
+        return []
+    # Imported here: drawing draws any class of node and needs the engine only for its own.
+    from autograd.engine import Value, _Unregistered
+
+    own_rule = isinstance(node, Value) and "_backward" not in getattr(node, "__dict__", {})
+    if own_rule:
+        if isinstance(node, _Unregistered):
+            return [None] * len(children)
+        stand_ins = [Value(child.data) for child in children]
+        copy = Value(node.data, stand_ins, node._op)
+        copy.grad = 1.0
+        copy._backward()
+        return [stand_in.grad for stand_in in stand_ins]
+    rule = getattr(node, "_backward", None)
+    if not callable(rule):
+        return [None] * len(children)
+    distinct = list({id(child): child for child in children}.values())
+    saved = [(each, each.grad) for each in (node, *distinct)]
+    try:
+        for child in distinct:
+            child.grad = 0.0
+        node.grad = 1.0
+        rule()
+        totals = {id(child): float(child.grad) for child in distinct}
+    finally:
+        for each, grad in saved:
+            each.grad = grad
+    uses = [id(child) for child in children]
+    return [totals[key] if uses.count(key) == 1 else None for key in uses]
+
+
+class EdgeLabelledGraph:
+    """``root``'s graph, which `draw_dot` draws with each edge's local derivative.
+
+    It stands for ``root``: its ``data``, ``grad``, ``_op``, ``_prev`` and
+    ``label`` are the root's, so it is a `GraphNode` and goes wherever a
+    node to draw is expected (the ``value-graph`` directive, for one). Make
+    one with `with_edge_labels`.
+    """
+
+    def __init__(self, root: GraphNode) -> None:
+        if not isinstance(root, GraphNode):
+            raise TypeError(
+                "with_edge_labels needs a graph node with data, grad, _prev and _op, "
+                f"got {type(root).__name__}"
+            )
+        self.root = root
+
+    @property
+    def data(self) -> float:
+        """The root's value."""
+        return self.root.data
+
+    @data.setter
+    def data(self, value: float) -> None:
+        self.root.data = value
+
+    @property
+    def grad(self) -> float:
+        """The root's gradient."""
+        return self.root.grad
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        self.root.grad = value
+
+    @property
+    def _op(self) -> str:
+        return self.root._op
+
+    @property
+    def _prev(self) -> Iterable[Any]:
+        return self.root._prev
+
+    @property
+    def label(self) -> str:
+        """The root's label."""
+        return _label(self.root)
+
+    def __repr__(self) -> str:
+        return f"with_edge_labels({self.root!r})"
+
+
+def with_edge_labels(root: GraphNode) -> EdgeLabelledGraph:
+    """``root``'s graph, drawn by `draw_dot` with the local derivative on every edge.
+
+    ``draw_dot(with_edge_labels(L))`` is ``draw_dot(L, edge_labels=True)``, in a
+    form that can be passed where only a node is taken, such as the
+    ``value-graph`` directive of the lessons; `describe_graph` lists the
+    local derivatives too.
+
+    >>> from autograd import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> e = a * b; e.label = "e"
+    >>> draw_dot(with_edge_labels(e)).source == draw_dot(e, edge_labels=True).source
+    True
+    >>> describe_graph(with_edge_labels(e))
+    'e = a * b, where a = 2, b = -3; e = -6. Local derivatives: ∂e/∂a = -3, ∂e/∂b = 2.'
+    """
+    return EdgeLabelledGraph(root)
+
+
+# -- networks: layers of neurons, weights as edges -----------------------------
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A network read by duck typing: each layer's neurons as (weights, bias)."""
+
+    layers: list[list[tuple[list[float], float]]]
+    kinds: list[str]  # each layer's nonlinearity, where the neurons say ("" if not)
+
+    @property
+    def inputs(self) -> int:
+        return len(self.layers[0][0][0])
+
+
+def _read_network(model: object) -> _Layout:
+    """The layers, neurons, weights and biases of ``model``, checked for a consistent shape."""
+    layers = getattr(model, "layers", None)
+    if layers is None and hasattr(model, "neurons"):
+        layers = [model]  # a single layer
+    try:
+        read = [
+            [([float(w.data) for w in neuron.w], float(neuron.b.data)) for neuron in layer.neurons]
+            for layer in (layers or ())
+        ]
+    except (AttributeError, TypeError):
+        read = []
+    if not read or not all(read) or not read[0][0][0]:
+        raise TypeError(
+            "draw_network needs a network whose .layers each have .neurons with weights .w "
+            f"and a bias .b (an autograd.nn.MLP or a Layer, say), got {type(model).__name__}"
+        )
+    width = len(read[0][0][0])
+    for number, layer in enumerate(read, start=1):
+        for weights, _ in layer:
+            if len(weights) != width:
+                raise ValueError(
+                    f"layer {number} has a neuron with {len(weights)} weights, "
+                    f"but {width} values feed it"
+                )
+        width = len(layer)
+    kinds = []
+    for layer in layers or ():
+        found = {str(getattr(neuron, "nonlinearity", "")) for neuron in layer.neurons}
+        kinds.append(found.pop() if len(found) == 1 else "")
+    return _Layout(read, kinds)
+
+
+def _activations(model: object, inputs: Sequence[float]) -> list[list[float]]:
+    """Each neuron's output for ``inputs``, layer by layer, from the neurons' own calls."""
+    expected = _read_network(model).inputs
+    if len(inputs) != expected:
+        raise ValueError(f"the network takes {expected} inputs, got {len(inputs)}")
+    values: list[float] = [float(x) for x in inputs]
+    result = []
+    layers = getattr(model, "layers", None) or [model]
+    for layer in layers:
+        outputs = [neuron(values) for neuron in layer.neurons]
+        values = [float(getattr(out, "data", out)) for out in outputs]
+        result.append(values)
+    return result
+
+
+class NetworkDiagram:
+    """A network to draw as layers of neurons; `draw_dot` draws it with `draw_network`.
+
+    It has the fields of a `GraphNode` (its ``data`` is the network's first
+    output for ``inputs``, or 0 without them; it has no children), so it goes
+    wherever a node to draw is expected, the ``value-graph`` directive of
+    the lessons included. Make one with `network_diagram`.
+    """
+
+    data: float
+    grad: float
+    _op: str = "network"
+
+    def __init__(self, model: object, inputs: Sequence[float] | None = None) -> None:
+        _read_network(model)  # fails now, not when drawn, if it is not a network
+        self.model = model
+        self.inputs = None if inputs is None else [float(x) for x in inputs]
+        self.data = _activations(model, self.inputs)[-1][0] if self.inputs is not None else 0.0
+        self.grad = 0.0
+
+    @property
+    def _prev(self) -> tuple[()]:
+        return ()
+
+    def __repr__(self) -> str:
+        return f"network_diagram({type(self.model).__name__})"
+
+
+def network_diagram(model: object, inputs: Sequence[float] | None = None) -> NetworkDiagram:
+    """``model`` as a node that `draw_dot` draws as a network: see `draw_network`.
+
+    >>> from autograd.nn import MLP
+    >>> model = MLP(2, [3, 1], seed=0)
+    >>> diagram = network_diagram(model)
+    >>> draw_dot(diagram, graph_id="net").source == draw_network(model, graph_id="net").source
+    True
+    """
+    return NetworkDiagram(model, inputs)
+
+
+_WEIGHT_COLORS = {True: "#1f6fb5", False: "#c0392b"}  # positive, negative: as gradients
+
+
+def _layer_names(count: int) -> list[str]:
+    if count == 1:
+        return ["output"]
+    return [f"layer {n}" for n in range(1, count)] + ["output"]
+
+
+def draw_network(
+    model: object,
+    inputs: Sequence[float] | None = None,
+    format: str = "svg",
+    rankdir: Literal["LR", "TB"] = "LR",
+    *,
+    max_nodes: int = MAX_NODES,
+    graph_id: str = "network",
+) -> ValueGraph:
+    """Draw a multi-layer perceptron as layers of neurons joined by its weights.
+
+    ``model`` is read by duck typing: ``model.layers``, each with
+    ``.neurons``, each with weights ``.w`` and a bias ``.b`` (nodes with a
+    ``data``), as in `autograd.nn.MLP` or a lesson's own classes; a single
+    layer (an object with ``.neurons``) is drawn too. The inputs are boxes,
+    each neuron a circle, one column per layer. Each line is one weight: blue
+    and solid when positive, red and dashed when negative, thicker the larger
+    it is. With ``inputs``, the boxes show them and each neuron shows its
+    output for them, computed by calling the neurons. Hovering shows each
+    weight, and each neuron's bias.
+
+    >>> from autograd.nn import MLP
+    >>> model = MLP(3, [4, 4, 1], seed=1)
+    >>> drawing = draw_network(model, [2.0, 3.0, -1.0])
+    >>> sum(" -> " in line and "style=invis" not in line for line in drawing.source.splitlines())
+    32
+    >>> drawing.titles["network_l1n1"].startswith("layer 1, neuron 1: bias 0, output")
+    True
+    """
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    layout = _read_network(model)
+    count = layout.inputs + sum(len(layer) for layer in layout.layers)
+    if count > max_nodes:
+        raise GraphTooLargeError(
+            f"the network has {count} inputs and neurons, more than {max_nodes}, too many "
+            "to draw legibly; pass a larger max_nodes to draw it anyway"
+        )
+    outputs = _activations(model, inputs) if inputs is not None else None
+    largest = max(abs(w) for layer in layout.layers for ws, _ in layer for w in ws) or 1.0
+    font = {"fontname": FONT, "fontsize": str(FONT_SIZE)}
+    dot = ValueGraph(
+        name=graph_id,
+        format=format,
+        graph_attr={
+            "rankdir": rankdir,
+            "id": graph_id,
+            "bgcolor": "transparent",
+            "ranksep": "1.1" if rankdir == "LR" else "0.8",
+            "nodesep": "0.18",
+            "splines": "line",
+            **font,
+        },
+        node_attr=font,
+        edge_attr={"arrowhead": "none", **font},
+    )
+    names = _layer_names(len(layout.layers))
+    dot.titles = {graph_id: f"A network: {describe_network(model)}"}
+    columns: list[list[tuple[str, str]]] = []  # each column's nodes: (DOT name, words)
+    header_ids = ["inputs", *names]
+    with dot.subgraph(name="column0") as column:
+        column.attr(rank="same")
+        column.node("h0", label="inputs", shape="plaintext", group="headers", id=f"{graph_id}_h0")
+        ids: list[tuple[str, str]] = []
+        for i in range(layout.inputs):
+            text = f"x{i + 1}" if inputs is None else f"x{i + 1} = {_number(float(inputs[i]))}"
+            node_id = f"{graph_id}_x{i + 1}"
+            column.node(
+                f"x{i + 1}",
+                label=_escape(text),
+                shape="box",
+                style="filled",
+                fillcolor=_FILL["leaf"],
+                color="#4a4a4a",
+                id=node_id,
+                **{"class": "input leaf"},
+            )
+            dot.titles[node_id] = f"input {i + 1}" + (
+                "" if inputs is None else f": {_number(float(inputs[i]))}"
+            )
+            ids.append((f"x{i + 1}", f"input {i + 1}"))
+        columns.append(ids)
+    for number, layer in enumerate(layout.layers, start=1):
+        last = number == len(layout.layers)
+        with dot.subgraph(name=f"column{number}") as column:
+            column.attr(rank="same")
+            header = names[number - 1]
+            kind = layout.kinds[number - 1]
+            column.node(
+                f"h{number}",
+                label=header if not kind else f"{header} ({kind})",
+                shape="plaintext",
+                group="headers",
+                id=f"{graph_id}_h{number}",
+            )
+            ids = []
+            for index, (_, bias) in enumerate(layer, start=1):
+                name = f"l{number}n{index}"
+                node_id = f"{graph_id}_{name}"
+                label = "" if outputs is None else f"{outputs[number - 1][index - 1]:.2f}"
+                column.node(
+                    name,
+                    label=label,
+                    shape="doublecircle" if last else "circle",
+                    fixedsize="true",
+                    width="0.62",
+                    color="#4a4a4a",
+                    id=node_id,
+                    **{"class": f"neuron {'output' if last else 'interior'}"},
+                )
+                title = f"layer {number}, neuron {index}: bias {_number(bias)}"
+                if outputs is not None:
+                    title += f", output {_number(outputs[number - 1][index - 1])}"
+                dot.titles[node_id] = title
+                ids.append((name, f"layer {number}, neuron {index}"))
+            columns.append(ids)
+    for number in range(len(header_ids) - 1):  # keep the headers in one line, in order
+        dot.edge(f"h{number}", f"h{number + 1}", style="invis", weight="10")
+    for number, column_nodes in enumerate(columns):  # each column in order, its header first
+        chain = [f"h{number}", *(name for name, _ in column_nodes)]
+        for upper, lower in itertools.pairwise(chain):
+            dot.edge(upper, lower, style="invis")
+    for number, layer in enumerate(layout.layers, start=1):
+        sources = columns[number - 1]
+        for index, (weights, _) in enumerate(layer, start=1):
+            for (source, source_words), weight in zip(sources, weights, strict=True):
+                edge_id = f"{graph_id}_w{number}_{index}_{source}"
+                positive = weight >= 0
+                attributes = {
+                    "id": edge_id,
+                    "color": _WEIGHT_COLORS[positive],
+                    "penwidth": f"{0.6 + 2.6 * abs(weight) / largest:.2f}",
+                    "class": "weight positive" if positive else "weight negative",
+                }
+                if not positive:
+                    attributes["style"] = "dashed"
+                dot.edge(source, f"l{number}n{index}", **attributes)
+                dot.titles[edge_id] = (
+                    f"{source_words} → layer {number}, neuron {index}: weight {_number(weight)}"
+                )
+    return dot
+
+
+def describe_network(model: object, inputs: Sequence[float] | None = None) -> str:
+    """Say in words what `draw_network` draws: the layers, and how many weights of each sign.
+
+    >>> from autograd.nn import MLP
+    >>> describe_network(MLP(3, [4, 4, 1], seed=1))  # doctest: +ELLIPSIS
+    'A network with 3 inputs, a layer of 4 neurons, a layer of 4 neurons and an output ...'
+    """
+    layout = _read_network(model)
+    parts = [f"{layout.inputs} input{'s' if layout.inputs != 1 else ''}"]
+    for number, layer in enumerate(layout.layers, start=1):
+        last = number == len(layout.layers)
+        size = len(layer)
+        if last:
+            parts.append("an output neuron" if size == 1 else f"an output layer of {size} neurons")
+        else:
+            parts.append(f"a layer of {size} neuron{'s' if size != 1 else ''}")
+    weights = [w for layer in layout.layers for ws, _ in layer for w in ws]
+    positive = sum(w >= 0 for w in weights)
+    text = f"A network with {', '.join(parts[:-1])} and {parts[-1]}"
+    text += (
+        f"; {len(weights)} weights ({positive} positive, {len(weights) - positive} negative) "
+        f"and {sum(len(layer) for layer in layout.layers)} biases."
+    )
+    if inputs is not None:
+        outputs = _activations(model, inputs)[-1]
+        shown = ", ".join(_number(x) for x in inputs)
+        text += f" For the inputs {shown} it outputs {', '.join(_number(y) for y in outputs)}."
     return text
