@@ -306,7 +306,12 @@ def accuracy(scores: Sequence[Value], labels: Sequence[Number]) -> float:
 
 
 class SGD:
-    """Plain stochastic gradient descent: ``p.data -= learning_rate * p.grad``.
+    """Gradient descent steps: ``p.data -= learning_rate * p.grad`` for each parameter.
+
+    It steps against whatever gradients ``backward()`` left. The descent is
+    stochastic, as the name (from PyTorch's ``torch.optim.SGD``) says, when
+    each step's loss is computed on a random minibatch of the data; with a
+    loss over all the data it is plain full-batch gradient descent.
 
     >>> w = Value(1.0)
     >>> optimizer = SGD([w], learning_rate=0.1)
