@@ -177,9 +177,10 @@ def test_a_built_prediction_carries_its_class_and_the_page_loads_the_script(
     assert re.search(r'<div class="[^"]*\bautograd-predict\b[^"]*\bhighlight-pycon\b', html)
     assert re.search(r'<script [^>]*src="_static/autograd-predict\.js', html)
     assert (out / "_static" / "autograd-predict.js").read_text() == SCRIPT.read_text()
-    assert ".autograd-predict-hiding .autograd-predict-output" in (
-        out / "_static" / "autograd-figures.css"
-    ).read_text()
+    assert (
+        ".autograd-predict-hiding .autograd-predict-output"
+        in (out / "_static" / "autograd-figures.css").read_text()
+    )
 
 
 def hide_output(pre: str) -> dict[str, object]:
@@ -205,8 +206,12 @@ def test_the_script_hides_exactly_the_output_lines_of_a_built_prediction(
     built: tuple[str, Path],
 ) -> None:
     html, _ = built
-    pre = re.search(r'<div class="[^"]*\bautograd-predict\b[^"]*"><div class="highlight"><pre>'
-                    r"(.*?)</pre>", html, re.S)
+    pre = re.search(
+        r'<div class="[^"]*\bautograd-predict\b[^"]*"><div class="highlight"><pre>'
+        r"(.*?)</pre>",
+        html,
+        re.S,
+    )
     assert pre is not None
     marked = hide_output(pre[1])
     source = PREDICT.findall((ROOT / "docs" / "lessons" / BUILT_LESSON).read_text())[0][2]
