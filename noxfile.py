@@ -82,6 +82,42 @@ def docs(session: nox.Session) -> None:
     )
 
 
+@nox.session(default=False)
+def epub(session: nox.Session) -> None:
+    """The site as an EPUB book, build/epub/autograd.epub, checked (by epubcheck if installed)."""
+    session.install("-e", ".[docs]")
+    out = BUILD / "epub"
+    shutil.rmtree(out, ignore_errors=True)
+    options = [*SPHINX_ARGS[:2], "-b", "epub", *SPHINX_ARGS[4:]]
+    session.run("sphinx-build", *options, "-d", str(BUILD / "doctrees-epub"), "docs", str(out))
+    session.run("python", "tools/check_book.py", "epub", str(out / "autograd.epub"), "docs")
+
+
+@nox.session(default=False)
+def pdf(session: nox.Session) -> None:
+    """The site as a PDF, build/latex/autograd.pdf, with XeLaTeX; skipped where TeX is missing."""
+    missing = [name for name in ("latexmk", "xelatex", "make") if shutil.which(name) is None]
+    if missing:
+        session.skip(
+            f"no {', '.join(missing)} here: install TeX to build the PDF "
+            "(Debian: apt-get install latexmk texlive-xetex texlive-latex-extra fonts-dejavu-core)"
+        )
+    session.install("-e", ".[docs]", "pypdf==7.1.1")
+    out = BUILD / "latex"
+    shutil.rmtree(out, ignore_errors=True)
+    options = [*SPHINX_ARGS[:2], "-b", "latex", *SPHINX_ARGS[4:]]
+    session.run("sphinx-build", *options, "-d", str(BUILD / "doctrees-latex"), "docs", str(out))
+    session.run(
+        "make",
+        "-C",
+        str(out),
+        "LATEXMKOPTS=-interaction=nonstopmode -halt-on-error",
+        external=True,
+        silent=True,
+    )
+    session.run("python", "tools/check_book.py", "pdf", str(out / "autograd.pdf"), "docs")
+
+
 @nox.session(name="docs-live", default=False)
 def docs_live(session: nox.Session) -> None:
     """Rebuild the site on every change of conf/, docs/ or autograd/ and serve it."""

@@ -139,3 +139,20 @@ copybutton_prompt_text = r">>> |\.\.\. "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_exclude = ".linenos, .gp, .go"
+
+# The book (nox -s epub) and the PDF (nox -s pdf): figures become image files there.
+epub_basename = "autograd"
+epub_show_urls = "no"
+# XeLaTeX with the DejaVu faces: the lessons' ∂, ·, → and ≈ in text and code.
+latex_engine = "xelatex"
+latex_use_xindy = False
+# The lessons are the book's chapters (the home page's own text stays on the site).
+latex_documents = [("index", "autograd.tex", html_title, author, "manual", True)]
+latex_elements = {
+    "fontpkg": r"""
+\setmainfont{DejaVu Serif}
+\setsansfont{DejaVu Sans}
+\setmonofont{DejaVu Sans Mono}[Scale=0.9]
+""",
+    "printindex": "",
+}

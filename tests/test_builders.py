@@ -150,6 +150,10 @@ def test_latex_includes_each_figure_and_step_as_a_png(tmp_path: Path) -> None:
     for name in included:
         assert (out / f"{name}.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert "Step 2 of 3." in text
+    # The steps run in the text, over pages if they must; the graph and the plot float.
+    floats = re.findall(r"\\begin\{figure\}.*?\\end\{figure\}", text, re.S)
+    assert len(floats) == 2 and not [f for f in floats if "Step 1 of 3" in f]
+    assert "The backward pass of b." in text
     assert "\\DUrole{autograd-eval}{3.0}" in text  # the table cell's value
 
 

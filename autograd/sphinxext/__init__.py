@@ -59,7 +59,12 @@ from autograd.sphinxext.figures import (
     visit_value_graph_html,
 )
 from autograd.sphinxext.inline import VISITORS, eval_result, eval_role, show_result
-from autograd.sphinxext.stills import in_epub_too, visit_latex
+from autograd.sphinxext.stills import (
+    drop_decorative_svg,
+    in_epub_too,
+    unfloat_steps,
+    visit_latex,
+)
 from autograd.sphinxext.worker import preload, run_page
 
 __all__ = ["execute_page", "setup"]
@@ -310,7 +315,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("autograd-figures.css")
     app.add_js_file("autograd-figures.js", defer="defer")
     app.add_js_file("autograd-predict.js", defer="defer")
-    app.connect("build-finished", copy_font)
+    app.connect("html-collect-pages", copy_font)
+    app.connect("doctree-resolved", unfloat_steps)
+    app.connect("html-page-context", drop_decorative_svg)
     notebooks.setup(app)
     browser.setup(app)
     return {"version": "0.1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -503,11 +503,16 @@ def visit_skip(self: SphinxTranslator, node: nodes.Element) -> None:
     raise nodes.SkipNode
 
 
-def copy_font(app: Any, exception: Exception | None) -> None:
-    """Put the drawings' font (and its licence) in the site, for the CSS @font-face."""
-    if exception is not None or app.builder.format != "html":
-        return
+def copy_font(app: Any) -> list[Any]:
+    """Put the drawings' font (and its licence) in the site, for the CSS @font-face.
+
+    On ``html-collect-pages``: before an EPUB builder packs its files. A book
+    holds no plain-text file; the font's own name table carries its
+    copyright and licence there.
+    """
     target = Path(app.outdir) / "_static" / "fonts"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(FONT_FILE, target / FONT_FILE.name)
-    shutil.copyfile(FONT_FILE.parent / "LICENSE", target / "LICENSE-DejaVu.txt")
+    if app.builder.name != "epub":
+        shutil.copyfile(FONT_FILE.parent / "LICENSE", target / "LICENSE-DejaVu.txt")
+    return []

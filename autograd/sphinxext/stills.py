@@ -9,7 +9,10 @@ figure becomes image files, drawn from the same SVG the page would inline.
   light colours, and a backward pass as its steps one below the other, each
   with its caption.
 - LaTeX: PNG files beside the ``.tex`` file (rasterized with the drawings'
-  own font), each as wide as the SVG, or the line if that is narrower.
+  own font), in the wide layout, each as wide as the SVG, or the line if that
+  is narrower. A backward pass is too tall for one float: its figure becomes
+  part of the text, its caption first and each step after, so that it can
+  run over pages.
 """
 
 from __future__ import annotations
@@ -26,26 +29,26 @@ from sphinx.util.docutils import SphinxTranslator
 
 from autograd.drawing import _rasterize
 
-__all__ = ["in_epub_too", "visit_epub", "visit_latex"]
+__all__ = ["drop_decorative_svg", "in_epub_too", "unfloat_steps", "visit_epub", "visit_latex"]
 
 Visitor = Callable[[SphinxTranslator, nodes.Element], None]
 
-_WIDTH = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"')
+_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
 
 
-def _stills(node: nodes.Element) -> list[tuple[str, str, str]]:
+def _stills(node: nodes.Element, narrow: bool) -> list[tuple[str, str, str]]:
     """The figure as (caption, SVG, description) stills, in the order they are read."""
     if "frames" in node:
         count = len(node["frames"])
         return [
             (
                 f"Step {number} of {count}. {frame['caption']}",
-                frame.get("svg_narrow") or frame["svg"],
+                (narrow and frame.get("svg_narrow")) or frame["svg"],
                 frame["description"],
             )
             for number, frame in enumerate(node["frames"], start=1)
         ]
-    svg = node.get("svg_narrow") or node.get("svg", "")
+    svg = (narrow and node.get("svg_narrow")) or node.get("svg", "")
     return [("", svg, str(node.get("alt") or node.get("description", "")))] if svg else []
 
 
@@ -73,7 +76,7 @@ def visit_epub(self: SphinxTranslator, node: nodes.Element) -> None:
     """Each still as an SVG file in ``_images``, with its caption and its words as alt text."""
     folder = Path(self.builder.outdir) / "_images"
     html = ['<div class="autograd-stills">']
-    for caption, svg, description in _stills(node):
+    for caption, svg, description in _stills(node, narrow=True):
         if caption:
             html.append(f'<p class="backward-step-caption">{escape(caption)}</p>')
         name = _file(folder, _as_document(svg), ".svg")
@@ -100,24 +103,67 @@ def in_epub_too(visit_html: Visitor) -> Visitor:
     return visit
 
 
-def _width_pt(svg: str) -> float | None:
-    match = _WIDTH.search(svg)
+STEP_HEIGHT_PT = 250
+"""The tallest one step of a backward pass is printed: two fit on a page."""
+
+
+def _size_pt(svg: str) -> tuple[float, float] | None:
+    """The SVG's width and height in points (from CSS pixels where it is sized in them)."""
+    match = _SIZE.search(svg)
     if match is None:
         return None
-    width = float(match[1])
-    return width * 0.75 if match[2] != "pt" else width  # CSS px to pt
+    scale = 1.0 if match[2] == "pt" else 0.75
+    return float(match[1]) * scale, float(match[3]) * scale
 
 
 def visit_latex(self: SphinxTranslator, node: nodes.Element) -> None:
     """Each still as a PNG beside the ``.tex`` file, at most as wide as the line."""
     body: list[str] = self.body  # type: ignore[attr-defined]
     escape_latex: Any = self.encode  # type: ignore[attr-defined]
-    for caption, svg, _ in _stills(node):
+    for caption, svg, _ in _stills(node, narrow=False):
         if caption:
             body.append(f"\n\n\\noindent{{\\small {escape_latex(caption)}}}\n\n")
         name = _file(Path(self.builder.outdir), _rasterize(svg), ".png")
-        width = _width_pt(svg)
-        size = f"[width={width:.0f}pt]" if width else ""
+        size_pt = _size_pt(svg)
+        size = ""
+        if size_pt is not None:
+            width, height = size_pt
+            if caption:  # a step: short enough that the steps share pages
+                width = min(width, width * STEP_HEIGHT_PT / height)
+            size = f"[width={width:.0f}pt]"
         body.append(f"\n\\begin{{center}}\\sphinxincludegraphics{size}{{{{{name[:-4]}}}.png}}")
         body.append("\\end{center}\n")
     raise nodes.SkipNode
+
+
+def unfloat_steps(app: Any, doctree: nodes.document, docname: str) -> None:
+    """In LaTeX, put each backward pass in the text: a float cannot run over pages."""
+    if app.builder.format != "latex":
+        return
+    for figure in list(doctree.findall(nodes.figure)):
+        steps = [
+            child
+            for child in figure.children
+            if isinstance(child, nodes.Element) and "frames" in child
+        ]
+        if not steps:
+            continue
+        captions = [child for child in figure.children if isinstance(child, nodes.caption)]
+        lead = [nodes.paragraph("", "", *caption.children) for caption in captions]
+        figure.replace_self([*lead, *steps])
+
+
+_DECORATIVE_SVG = re.compile(r'<svg\b[^>]*\baria-hidden="true"[^>]*>.*?</svg>', re.S)
+
+
+def drop_decorative_svg(
+    app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """In EPUB, leave out the inline icons that themes draw (hidden from readers anyway).
+
+    An inline SVG in an EPUB page must be declared in the book's manifest,
+    which Sphinx's EPUB builder does not do; an icon marked aria-hidden
+    carries nothing a reader needs, and the book's own figures are images.
+    """
+    if app.builder.name == "epub" and "body" in context:
+        context["body"] = _DECORATIVE_SVG.sub("", context["body"])
