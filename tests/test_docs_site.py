@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -214,3 +215,41 @@ def test_every_exercise_is_a_collapsed_dropdown_on_the_built_page(
         assert written >= 2, page.name
         assert len(built) == written, page.name
         assert not any(built), f"{page.name}: a solution is shown before it is asked for"
+
+
+@pytest.mark.parametrize("builder", ["dirhtml", "singlehtml", "epub", "latex", "text", "xml"])
+def test_the_site_builds_with_every_builder(
+    two_builds: tuple[Path, Path, str], builder: str, tmp_path: Path
+) -> None:
+    first, _, _ = two_builds
+    doctrees = tmp_path / "doctrees"  # the pages as the HTML build read and ran them
+    shutil.copytree(first / ".doctrees", doctrees)
+    out = tmp_path / builder
+    options = ["-c", str(ROOT / "conf"), "-b", builder, "-n", "-W", "--keep-going"]
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", *options, "-d", str(doctrees), str(DOCS), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lessons = sorted((DOCS / "lessons").glob("*.md"))
+    if builder == "dirhtml":
+        for lesson in lessons:
+            page = out / "lessons" / lesson.stem / "index.html"
+            links = re.findall(r'class="autograd-download" href="([^"]+)"', page.read_text())
+            assert len(links) == 2, lesson.name
+            for link in links:
+                assert (page.parent / link).resolve().is_file(), (lesson.name, link)
+    elif builder == "epub":
+        sys.path.insert(0, str(ROOT / "tools"))
+        from check_book import check_epub
+
+        assert check_epub(out / "autograd.epub", DOCS) == []
+    elif builder == "latex":
+        tex = (out / "autograd.tex").read_text()
+        pictures = re.findall(r"\\sphinxincludegraphics\[width=\d+pt\]\{\{([\w-]+)\}\.png\}", tex)
+        assert all((out / f"{name}.png").is_file() for name in pictures)
+        figure = re.compile(r"^`{3,}\{(value-graph|backward-steps|live-plot)\}", re.M)
+        figures = sum(len(figure.findall(lesson.read_text())) for lesson in lessons)
+        assert len(pictures) > figures  # every figure, and a backward pass once per step
