@@ -58,7 +58,8 @@ def test_page_blocks_are_found_in_order_with_the_transcripts_among_them() -> Non
         "````{dropdown} Solution\n```{code-block} pycon\n:class: autograd-predict\n\n"
         ">>> a\n1\n```\n````\n"
     )
-    assert [code for _, code in page_blocks(page)] == [">>> a = 1\n", ">>> a + 1\n2\n", ">>> a\n1\n"]
+    blocks = [code for _, code in page_blocks(page)]
+    assert blocks == [">>> a = 1\n", ">>> a + 1\n2\n", ">>> a\n1\n"]
     assert [code for _, code in transcripts(page)] == [">>> a + 1\n2\n"]
 
 
