@@ -34,6 +34,7 @@ from autograd.numeric import (
     gradient_check,
     numerical_derivative,
 )
+from autograd.record import ReplayError, replay
 
 __all__ = [
     "Constant",
@@ -41,6 +42,7 @@ __all__ = [
     "GradientMismatchError",
     "GraphTooLargeError",
     "Number",
+    "ReplayError",
     "Value",
     "central_difference",
     "describe_graph",
@@ -53,6 +55,7 @@ __all__ = [
     "numerical_derivative",
     "pause_gc",
     "register_operation",
+    "replay",
     "topological_order",
     "trace",
     "with_edge_labels",

@@ -537,7 +537,9 @@ _OPERATIONS: dict[str, _Operation] = {}
 _BUILT_IN: set[str] = set()
 
 
-def register_operation(op: str, *, children: int | None) -> Callable[[BackwardRule], BackwardRule]:
+def register_operation(
+    op: str, *, children: int | None, forward: Callable[..., float] | None = None
+) -> Callable[[BackwardRule], BackwardRule]:
     """Register the backward rule of the operation named ``op``.
 
     Use it as a decorator on a function ``rule(out)`` that adds, for each
@@ -549,7 +551,7 @@ def register_operation(op: str, *, children: int | None) -> Callable[[BackwardRu
     operations are registered the same way.
 
     >>> import math
-    >>> @register_operation("sin", children=1)
+    >>> @register_operation("sin", children=1, forward=math.sin)
     ... def sin_backward(out):
     ...     (x,) = out._prev
     ...     x.grad += math.cos(x.data) * out.grad
@@ -560,6 +562,11 @@ def register_operation(op: str, *, children: int | None) -> Callable[[BackwardRu
     >>> y.backward()
     >>> x.grad == 2 * math.cos(0.5)
     True
+
+    ``forward``, if given, is the forward rule: ``forward(*values)`` returns
+    a node's value from its children's values, in operand order. Only
+    `autograd.replay` needs it, to recompute the operation's nodes when it
+    replays a graph; without it, `replay` refuses the operation's nodes.
 
     Registering a name again replaces its rule for the nodes made from then
     on, so re-running a notebook cell is fine; the built-in operations
@@ -578,8 +585,16 @@ def register_operation(op: str, *, children: int | None) -> Callable[[BackwardRu
     def register(backward: BackwardRule) -> BackwardRule:
         if not callable(backward):
             raise TypeError(f"the backward rule of {op!r} must be callable")
+        if forward is not None and not callable(forward):
+            raise TypeError(f"the forward rule of {op!r} must be callable")
         method = backward if isinstance(backward, FunctionType) else _as_method(backward)
-        namespace = {"__slots__": (), "_op": op, "_backward": method, "__module__": __name__}
+        namespace = {
+            "__slots__": (),
+            "_op": op,
+            "_backward": method,
+            "_forward": forward,
+            "__module__": __name__,
+        }
         node_class = type(f"Value[{op}]", (Value,), namespace)
         _OPERATIONS[op] = _Operation(node_class, children)
         return backward
