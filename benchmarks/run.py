@@ -19,8 +19,15 @@ points, hinge loss plus 1e-4 L2, weights from ``random.seed(1337)``):
 - train-ops: the same step with the network written by hand with ``*`` and
   ``+`` (micrograd's own code for its neuron, on this engine's `Value`);
 - train-nn in pause_gc(): the train-nn step inside ``autograd.pause_gc()``;
+- replayed step: the train-ops and train-nn steps with the graph recorded
+  once by ``autograd.replay`` and replayed, after a check that a replay gives
+  the floats of a fresh graph and ``backward()``;
+- 100-step loop: the loop of the replay issue, timed whole: the graph built
+  once, recorded and compiled, then 100 replayed SGD steps; micrograd's time
+  for it is 100 of its training steps;
 - floats: the same step on plain floats, forward and backward written out
-  by hand: the floor that no engine written in Python can beat;
+  by hand: the floor that no engine written in Python can beat. Its gradient
+  is checked against the engine's before anything is timed;
 - chain: 100,000 steps of ``x * 1.0001 + 0.0001``, forward and backward;
 - memory per binary node: bytes (tracemalloc) per node of a 10,000-step
   chain after backward;
@@ -41,10 +48,11 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAIN_STEPS = 100_000
+LOOP_STEPS = 100  # steps of the training loop timed with its recording
 MEMORY_STEPS = 10_000  # bytes per node do not depend on the length; tracemalloc is slow
 SIZES = [2, 16, 16, 1]
 ALPHA = 1e-4
@@ -153,46 +161,60 @@ def training_step(model: Any, loss: Callable[[], Any]) -> Callable[[], None]:
     return step
 
 
-def float_training_step(X: list[Any], y: list[int]) -> Callable[[], None]:
-    """The demo's step on plain floats: forward, backward and update by hand."""
+Layers = list[tuple[list[list[float]], list[float]]]
+
+
+def float_layers() -> Layers:
+    """The demo network's weights and biases as lists of floats, micrograd's from seed 1337."""
     random.seed(1337)
-    layers = [
+    return [
         ([[random.uniform(-1, 1) for _ in range(n_in)] for _ in range(n_out)], [0.0] * n_out)
         for n_in, n_out in itertools.pairwise(SIZES)
     ]
+
+
+def float_gradients(layers: Layers, X: list[Any], y: list[int]) -> Layers:
+    """The gradient of the demo's hinge loss (without L2), derived and written by hand."""
     last = len(layers) - 1
+    grads = [([[0.0] * len(W[0]) for _ in W], [0.0] * len(B)) for W, B in layers]
+    n = len(X)
+    for x, yi in zip(X, y, strict=True):
+        acts = [list(x)]
+        for depth, (W, B) in enumerate(layers):
+            a_in = acts[-1]
+            z = []
+            for row, b in zip(W, B, strict=True):
+                act = b
+                for wi, xi in zip(row, a_in, strict=True):
+                    act += wi * xi
+                z.append(act)
+            acts.append(z if depth == last else [v if v > 0.0 else 0.0 for v in z])
+        score = acts[-1][0]
+        delta = [-yi / n] if 1.0 - yi * score > 0.0 else [0.0]
+        for depth in range(last, -1, -1):
+            W, _ = layers[depth]
+            gW, gB = grads[depth]
+            a_in, a_out = acts[depth], acts[depth + 1]
+            if depth != last:
+                delta = [d if a > 0.0 else 0.0 for d, a in zip(delta, a_out, strict=True)]
+            back = [0.0] * len(a_in)
+            for j, d in enumerate(delta):
+                gB[j] += d
+                row, grow = W[j], gW[j]
+                for i, xi in enumerate(a_in):
+                    grow[i] += d * xi
+                    back[i] += d * row[i]
+            delta = back
+    return grads
+
+
+def float_training_step(X: list[Any], y: list[int]) -> Callable[[], None]:
+    """The demo's step on plain floats: forward, backward and update by hand."""
+    layers = float_layers()
     state = {"k": 0}
 
     def step() -> None:
-        grads = [([[0.0] * len(W[0]) for _ in W], [0.0] * len(B)) for W, B in layers]
-        n = len(X)
-        for x, yi in zip(X, y, strict=True):
-            acts = [list(x)]
-            for depth, (W, B) in enumerate(layers):
-                a_in = acts[-1]
-                z = []
-                for row, b in zip(W, B, strict=True):
-                    act = b
-                    for wi, xi in zip(row, a_in, strict=True):
-                        act += wi * xi
-                    z.append(act)
-                acts.append(z if depth == last else [v if v > 0.0 else 0.0 for v in z])
-            score = acts[-1][0]
-            delta = [-yi / n] if 1.0 - yi * score > 0.0 else [0.0]
-            for depth in range(last, -1, -1):
-                W, _ = layers[depth]
-                gW, gB = grads[depth]
-                a_in, a_out = acts[depth], acts[depth + 1]
-                if depth != last:
-                    delta = [d if a > 0.0 else 0.0 for d, a in zip(delta, a_out, strict=True)]
-                back = [0.0] * len(a_in)
-                for j, d in enumerate(delta):
-                    gB[j] += d
-                    row, grow = W[j], gW[j]
-                    for i, xi in enumerate(a_in):
-                        grow[i] += d * xi
-                        back[i] += d * row[i]
-                delta = back
+        grads = float_gradients(layers, X, y)
         rate = 1.0 - 0.9 * state["k"] / 100
         for (W, B), (gW, gB) in zip(layers, grads, strict=True):
             for row, grow in zip(W, gW, strict=True):
@@ -203,6 +225,90 @@ def float_training_step(X: list[Any], y: list[int]) -> Callable[[], None]:
         state["k"] += 1
 
     return step
+
+
+def check_floor(X: list[Any], y: list[int]) -> dict[str, float]:
+    """How far the floor's gradient is from the engine's, for the demo's first step.
+
+    The floor adds up in another order than the engine, so the two agree to
+    rounding, not to the bit; the largest difference is returned relative
+    to the largest gradient.
+    """
+    layers = float_layers()
+    grads = float_gradients(layers, X, y)
+    floor = [
+        g + 2 * ALPHA * p
+        for (W, B), (gW, gB) in zip(layers, grads, strict=True)
+        for row, b, grow, gb in zip(W, B, gW, gB, strict=True)
+        for p, g in [*zip(row, grow, strict=True), (b, gb)]
+    ]
+    Value, _ = load("autograd")
+    random.seed(1337)
+    model = micrograd_style_mlp(Value)(2, SIZES[1:])
+    model.zero_grad()
+    demo_loss(Value, model, X, y)().backward()
+    engine = [p.grad for p in model.parameters()]
+    scale = max(map(abs, engine))
+    difference = max(abs(a - b) for a, b in zip(floor, engine, strict=True)) / scale
+    return {"relative_difference": difference, "parameters": len(engine)}
+
+
+def replayed_step(model: Any, loss: Callable[[], Any]) -> Callable[[], None]:
+    """The training step with the graph recorded once and replayed, checked bit for bit."""
+    from autograd import replay
+
+    params = model.parameters()
+    run = replay(loss())
+    model.zero_grad()
+    replayed = [run(), *(p.grad for p in params)]
+    model.zero_grad()
+    fresh = loss()
+    fresh.backward()
+    if [fresh.data, *(p.grad for p in params)] != replayed:
+        raise SystemExit("the replayed step does not give the engine's floats")
+    state = {"k": 0}
+
+    def step() -> None:
+        for p in params:
+            p.grad = 0.0
+        run()
+        rate = 1.0 - 0.9 * state["k"] / 100
+        for p in params:
+            p.data -= rate * p.grad
+        state["k"] += 1
+
+    return step
+
+
+def replayed_loop(X: list[Any], y: list[int]) -> dict[str, float]:
+    """The whole 100-step loop of the replay issue, building, recording and compiling included.
+
+    Compiled code is cached by the structure of the graph; the cache is
+    emptied before each timing, so each pays the compiler.
+    """
+    from autograd import Value, replay
+    from autograd.record import _compile
+
+    times, recordings = [], []
+    for _ in range(REPEATS):
+        random.seed(1337)
+        model = micrograd_style_mlp(Value)(2, SIZES[1:])
+        params = model.parameters()
+        total_loss = demo_loss(Value, model, X, y)
+        _compile.cache_clear()
+        start = time.process_time()
+        loss = total_loss()  # build the graph once
+        built = time.process_time()
+        run = replay(loss)
+        recordings.append(time.process_time() - built)
+        for _ in range(LOOP_STEPS):
+            for p in params:
+                p.grad = 0.0
+            run()
+            for p in params:
+                p.data -= 0.05 * p.grad
+        times.append(time.process_time() - start)
+    return {"seconds": min(times), "recording": min(recordings)}
 
 
 def per_step(engine: str, step: Callable[[], None]) -> float:
@@ -235,7 +341,11 @@ def load(engine: str) -> tuple[Any, Any]:
 def worker(engine: str, workload: str) -> dict[str, float]:
     X, y = moons()
     if engine == "floats":
+        if workload == "check":
+            return check_floor(X, y)
         return {"seconds": per_step("floats", float_training_step(X, y))}
+    if workload == "replay-loop":
+        return replayed_loop(X, y)
     Value, MLP = load(engine)
     random.seed(1337)
 
@@ -252,6 +362,12 @@ def worker(engine: str, workload: str) -> dict[str, float]:
     if workload == "train-ops":
         model = micrograd_style_mlp(Value)(2, SIZES[1:])
         return {"seconds": per_step(engine, training_step(model, demo_loss(Value, model, X, y)))}
+    if workload == "replay-ops":
+        model = micrograd_style_mlp(Value)(2, SIZES[1:])
+        return {"seconds": per_step(engine, replayed_step(model, demo_loss(Value, model, X, y)))}
+    if workload == "replay-nn":
+        model = MLP(2, SIZES[1:])
+        return {"seconds": per_step(engine, replayed_step(model, nn_loss(model, X, y)))}
     if workload == "graph-memory":
         model = MLP(2, SIZES[1:])
         loss = nn_loss(model, X, y) if engine == "autograd" else demo_loss(Value, model, X, y)
@@ -321,22 +437,58 @@ def measure(engine: str, workload: str) -> dict[str, float]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
+def duration(seconds: float) -> str:
+    """``seconds`` for the table: milliseconds, or seconds from 10 s up."""
+    return f"{seconds:.1f}s" if seconds >= 10 else f"{seconds * 1e3:.1f}ms"
+
+
+class Row(NamedTuple):
+    """A line of the speed table: a workload of this engine against its peer's."""
+
+    label: str
+    mine: tuple[str, str]  # (engine, workload) measured
+    peer: tuple[str, str]
+    target: float | None  # the speed-up over the peer to reach, if any
+    peer_steps: int = 1  # the peer measures one step; mine this many
+    floor_target: float | None = None  # at most this many times the floats floor
+
+
 SPEED_ROWS = (
-    # label, (engine, workload) measured, (engine, workload) of the peer, target
-    ("training step, autograd.nn", ("autograd", "train-nn"), ("micrograd", "train-nn"), 60.0),
-    (
+    Row("training step, autograd.nn", ("autograd", "train-nn"), ("micrograd", "train-nn"), 60.0),
+    Row(
         "training step, written with * and +",
         ("autograd", "train-ops"),
         ("micrograd", "train-nn"),
         15.0,
     ),
-    (
+    Row(
         "training step, autograd.nn in pause_gc()",
         ("autograd", "train-paused"),
         ("micrograd", "train-nn"),
         None,
     ),
-    (
+    Row(
+        "replayed step, written with * and +",
+        ("autograd", "replay-ops"),
+        ("micrograd", "train-nn"),
+        150.0,
+        floor_target=2.0,
+    ),
+    Row(
+        "replayed step, autograd.nn",
+        ("autograd", "replay-nn"),
+        ("micrograd", "train-nn"),
+        None,
+        floor_target=2.0,
+    ),
+    Row(
+        f"{LOOP_STEPS}-step loop through replay(), all included",
+        ("autograd", "replay-loop"),
+        ("micrograd", "train-nn"),
+        50.0,
+        peer_steps=LOOP_STEPS,
+    ),
+    Row(
         f"chain of {CHAIN_STEPS:,} steps, fwd+bwd",
         ("autograd", "chain"),
         ("micrograd", "chain"),
@@ -357,11 +509,13 @@ def main() -> None:
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
 
+    check = measure("floats", "check")
     jobs = list(dict.fromkeys([FLOATS, *(job for row in SPEED_ROWS for job in row[1:3])]))
-    seconds: dict[tuple[str, str], list[float]] = {job: [] for job in jobs}
+    results: dict[tuple[str, str], list[dict[str, float]]] = {job: [] for job in jobs}
     for _ in range(args.rounds):
         for job in jobs:
-            seconds[job].append(measure(*job)["seconds"])
+            results[job].append(measure(*job))
+    seconds = {job: [result["seconds"] for result in runs] for job, runs in results.items()}
     floor = statistics.median(seconds[FLOATS])
 
     print(
@@ -369,24 +523,50 @@ def main() -> None:
         f" {'target':>9} {'vs floats':>9}"
     )
     failed = False
-    for label, mine, peer, target in SPEED_ROWS:
-        ratios = [t / o for o, t in zip(seconds[mine], seconds[peer], strict=True)]
+    for row in SPEED_ROWS:
+        ratios = [
+            row.peer_steps * t / o
+            for o, t in zip(seconds[row.mine], seconds[row.peer], strict=True)
+        ]
         ratio = statistics.median(ratios)
         verdict = ""
-        if target is not None:
-            ok = ratio >= target
+        if row.target is not None:
+            ok = ratio >= row.target
             failed |= not ok
-            verdict = f">= {target:.0f}x {'ok' if ok else 'MISSED'}"
-        ours = statistics.median(seconds[mine])
-        versus_floats = f"{ours / floor:>8.1f}x" if mine[1].startswith("train") else ""
+            verdict = f">= {row.target:.0f}x {'ok' if ok else 'MISSED'}"
+        ours = statistics.median(seconds[row.mine])
+        versus_floats = ""
+        if row.mine[1].startswith(("train", "replay-ops", "replay-nn")):
+            per_round = [o / f for o, f in zip(seconds[row.mine], seconds[FLOATS], strict=True)]
+            versus_floats = f"{statistics.median(per_round):>8.2f}x"
+            if row.floor_target is not None:
+                ok = statistics.median(per_round) <= row.floor_target
+                failed |= not ok
+                versus_floats += (
+                    f" ({min(per_round):.2f}-{max(per_round):.2f}x)"
+                    f" <= {row.floor_target:.0f}x {'ok' if ok else 'MISSED'}"
+                )
+        peer = statistics.median(seconds[row.peer]) * row.peer_steps
         print(
-            f"{label:<42} {ours * 1e3:>7.1f}ms {statistics.median(seconds[peer]) * 1e3:>8.1f}ms"
+            f"{row.label:<42} {duration(ours):>9} {duration(peer):>10}"
             f" {ratio:>8.1f}x {min(ratios):>6.1f}-{max(ratios):<5.1f}x {verdict:<10}"
             f"{versus_floats}"
         )
     print(
-        f"{'training step on plain floats (the floor)':<42} {floor * 1e3:>7.1f}ms"
+        f"{'training step on plain floats (the floor)':<42} {duration(floor):>9}"
         f"   ({args.rounds} rounds; 'vs floats' is how many times the floor a step takes)"
+    )
+    recording = statistics.median(r["recording"] for r in results[("autograd", "replay-loop")])
+    print(
+        f"(the loop's micrograd time is {LOOP_STEPS} of its steps; of the loop's time, replay()"
+        f" recording and compiling the graph took {recording * 1e3:.0f}ms)"
+    )
+    ok = check["relative_difference"] <= 1e-12
+    failed |= not ok
+    print(
+        f"{'floor checked against the engine':<42} its gradient of the {check['parameters']:.0f}"
+        f" parameters differs by {check['relative_difference']:.1e} of the largest"
+        f" <= 1e-12 {'ok' if ok else 'MISSED'}"
     )
 
     per_ours = measure("autograd", "node-memory")
