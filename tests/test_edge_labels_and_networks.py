@@ -389,7 +389,7 @@ def test_a_single_layer_draws_and_errors_say_what_is_wrong() -> None:
 
 
 def test_the_value_graph_directive_draws_both_views() -> None:
-    from autograd.sphinxext.figures import draw_graph_into, value_graph
+    from autograd.sphinxext.figures import draw_graph, value_graph
 
     L, _ = lesson_L()
     for target, expression in (
@@ -397,7 +397,7 @@ def test_the_value_graph_directive_draws_both_views() -> None:
         (network_diagram(MLP(3, [4, 4, 1], seed=1), [2.0, 3.0, -1.0]), "network_diagram(m)"),
     ):
         node = value_graph(expression=expression, rankdir="LR", max_nodes=200, alt="", width="")
-        draw_graph_into(node, target, "fig")
-        assert node["svg"].startswith("<svg")
-        assert describe_graph(target, gradients=True) == node["description"]
+        drawn = draw_graph(node, target, "fig")
+        assert drawn.svg.startswith("<svg")
+        assert describe_graph(target, gradients=True) == drawn.description
     assert "Local derivatives" in describe_graph(with_edge_labels(L), gradients=True)

@@ -313,8 +313,14 @@ def page_expectations(page: Path) -> str:
     """
     parser = doctest.DocTestParser()
     shown = []
-    fences = re.findall(r"^( *)```pycon\n(.*?)^\1```", page.read_text(), flags=re.S | re.M)
-    for _, block in fences:  # a block inside a list item is indented
+    fences = re.findall(
+        r"^( *)```(?:pycon|\{code-block\} pycon)\n((?: *:[^\n]*\n)*)(.*?)^\1```",
+        page.read_text(),
+        flags=re.S | re.M,
+    )
+    for _, options, block in fences:  # a block inside a list item is indented
+        if "torch-transcript" in options:
+            continue
         for example in parser.get_examples(textwrap.dedent(block)):
             shown.append(example.exc_msg if example.exc_msg is not None else example.want)
     return "".join(shown)
@@ -382,7 +388,11 @@ def test_each_lesson_marks_one_step_per_example_and_redrawn_figure(site: Path) -
     # Counted from the Markdown: ```pycon and ```python blocks run (in exercises' dropdowns
     # too); a {code-block} transcript does not; value-graph and live-plot figures are
     # steps, backward-steps figures are not.
-    runnable = re.compile(r"^ *```((pycon|python)[ \t]*$|\{(value-graph|live-plot)\} )", re.M)
+    runnable = re.compile(
+        r"^ *```((pycon|python)[ \t]*$|\{(value-graph|live-plot)\} "
+        r"|\{code-block\} pycon\n(?! *:class:[^\n]*torch-transcript))",
+        re.M,
+    )
     for lesson in LESSONS:
         expected = len(runnable.findall((DOCS / "lessons" / f"{lesson}.md").read_text()))
         html = (site / "lessons" / f"{lesson}.html").read_text()

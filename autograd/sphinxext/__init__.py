@@ -6,11 +6,27 @@ Add ``"autograd.sphinxext"`` to ``extensions``. While each page is read, its
 that point of the page, and each ``{eval}`` role shows a value. An example
 that fails is reported at its file and line, and fails the build.
 
-The path of a page: MyST parses it, `autograd.sphinxext.blocks` finds what
-runs, `autograd.sphinxext.worker` runs it in a child process with
-`autograd.sphinxext.examples.PageRunner`, `autograd.sphinxext.figures` turns
-live objects into SVG, and the results are copied back into the page's
-nodes for the HTML visitors.
+The path of one example through a build:
+
+1. MyST parses the page; the directives of `autograd.sphinxext.figures` and
+   the role of `autograd.sphinxext.inline` make their nodes.
+2. `execute_page` (at ``doctree-read``) has `autograd.sphinxext.blocks.plan_page`
+   walk the page once and stamp each runnable node with its kind, file, exact
+   line and figure id.
+3. `autograd.sphinxext.worker.run_page` forks a page process, which runs the
+   items with `autograd.sphinxext.examples.PageRunner` and draws figures
+   with `autograd.sphinxext.figures.draw_figure`; it reports in the typed,
+   data-only records of `autograd.sphinxext.protocol`. The build compares
+   each doctest output (`autograd.sphinxext.examples.compare`) and checks
+   that every example reported.
+4. `autograd.sphinxext.results.apply` writes each figure's and ``{eval}``'s
+   result into its node; failures are logged at their file and line, and
+   `autograd.sphinxext.runs` keeps the page's run for the report.
+5. At write time, `autograd.sphinxext.notebooks` reads the stamped plan into
+   steps for the page's notebook, script and "Run in browser"
+   (`autograd.sphinxext.browser`); the visitors of
+   `autograd.sphinxext.figures` write the HTML, those of
+   `autograd.sphinxext.stills` the EPUB and LaTeX images.
 
 Settings in ``conf.py``: ``autograd_execute`` (``False`` builds without
 running anything; figures show a placeholder), ``autograd_timeout`` (the
@@ -27,9 +43,8 @@ time limit with ``autograd-timeout: 120`` in its front matter, and a
 from __future__ import annotations
 
 import os
-import re
 import time
-from collections.abc import Iterable, Set
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +57,7 @@ from sphinx.util import logging
 
 from autograd.render import CHOICES
 from autograd.sphinxext import browser, notebooks, schedule
-from autograd.sphinxext.blocks import page_items
+from autograd.sphinxext.blocks import plan_page, slug
 from autograd.sphinxext.figures import (
     FIGURE_NODES,
     BackwardStepsDirective,
@@ -59,6 +74,8 @@ from autograd.sphinxext.figures import (
     visit_value_graph_html,
 )
 from autograd.sphinxext.inline import VISITORS, eval_result, eval_role, show_result
+from autograd.sphinxext.results import apply
+from autograd.sphinxext.runs import PageRun, RunsCollector, runs
 from autograd.sphinxext.stills import (
     drop_decorative_svg,
     in_epub_too,
@@ -88,7 +105,7 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
     page = str(env.doc2path(docname))
-    items = page_items(doctree, page)
+    items = plan_page(doctree, page, slug(docname))
     if not app.config.autograd_execute:
         _show_placeholders(item_node for item_node, _ in items)
         return
@@ -96,17 +113,12 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
     result = run_page(
         items,
         page,
-        _slug(docname),
         _timeout(app, docname),
         _project(app),
         [Path(app.outdir), Path(app.doctreedir)],
     )
-    for index, attributes in result.updates.items():
-        node = items[index][0]
-        if isinstance(node, eval_result):
-            show_result(node, attributes["result"])
-        else:
-            node.attributes.update(attributes)
+    for index, found in result.results.items():
+        apply(items[index][0], found)
     for failure in result.failures:
         location = (docname, failure.line) if failure.source == page else None
         logger.warning(
@@ -118,10 +130,12 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
         )
     for filename in result.files:
         env.note_dependency(filename)
-    env.autograd_runs[docname] = (  # type: ignore[attr-defined]
+    if result.failures:
+        env.note_reread()  # an unchanged page that failed must not pass next time
+    runs(env)[docname] = PageRun(
         result.examples,
         result.seconds,
-        [f"{f.source}:{f.line}" for f in result.failures],
+        tuple(f"{f.source}:{f.line}" for f in result.failures),
         time.perf_counter() - _read_started.pop(docname, time.perf_counter()),
     )
 
@@ -174,15 +188,9 @@ def _project(app: Sphinx) -> Path:
     return common if common != Path(common.anchor) else source
 
 
-def _slug(docname: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", docname).strip("_") or "page"
-
-
 def _start_build(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Forget the last build's runs: the report names only the pages run now."""
-    env.autograd_runs = {}  # type: ignore[attr-defined]
-    if not hasattr(env, "autograd_failed"):
-        env.autograd_failed = set()  # type: ignore[attr-defined]
+    runs(env).clear()
     if docnames and app.config.autograd_execute:
         # Before parallel readers fork, so that they share it; one page alone
         # imports only what it uses.
@@ -214,54 +222,29 @@ def _choose_graphviz(app: Sphinx, config: Config) -> None:
     os.environ["AUTOGRAD_GRAPHVIZ"] = choice
 
 
-def _outdated(
-    app: Sphinx, env: BuildEnvironment, added: Set[str], changed: Set[str], removed: Set[str]
-) -> list[str]:
-    """Pages that failed last time run again, so an unchanged source cannot pass."""
-    failed: set[str] = getattr(env, "autograd_failed", set())
-    return sorted(failed & env.found_docs - removed)
-
-
-def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    getattr(env, "autograd_runs", {}).pop(docname, None)
-
-
-def _merge(
-    app: Sphinx, env: BuildEnvironment, docnames: Iterable[str], other: BuildEnvironment
-) -> None:
-    runs = env.autograd_runs  # type: ignore[attr-defined]
-    for docname in docnames:
-        if docname in other.autograd_runs:  # type: ignore[attr-defined]
-            runs[docname] = other.autograd_runs[docname]  # type: ignore[attr-defined]
-
-
-def _remember_failures(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    runs: dict[str, tuple[int, float, list[str], float]] = getattr(env, "autograd_runs", {})
-    env.autograd_failed = {doc for doc, (_, _, failed, _) in runs.items() if failed}  # type: ignore[attr-defined]
-    return []
-
-
 def _report(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         return
-    runs: dict[str, tuple[int, float, list[str], float]] = getattr(app.env, "autograd_runs", {})
+    done = runs(app.env)
     if not app.config.autograd_execute:
         logger.info("autograd: examples not run (autograd_execute is off)")
         return
-    for docname in sorted(runs):
-        count, seconds, _, _ = runs[docname]
-        logger.info("autograd: %s: %d examples in %.2f s", docname, count, seconds)
-    schedule.save_seconds(Path(app.doctreedir), {doc: runs[doc][3] for doc in runs})
-    examples = sum(count for count, _, _, _ in runs.values())
-    total = sum(seconds for _, seconds, _, _ in runs.values())
-    logger.info("autograd: ran %d examples on %d pages in %.2f s", examples, len(runs), total)
-    slowest = sorted(runs, key=lambda doc: (-runs[doc][1], doc))[:SLOWEST]
+    for docname in sorted(done):
+        run = done[docname]
+        logger.info("autograd: %s: %d examples in %.2f s", docname, run.examples, run.seconds)
+    schedule.save_seconds(
+        Path(app.doctreedir), {doc: run.read_seconds for doc, run in done.items()}
+    )
+    examples = sum(run.examples for run in done.values())
+    total = sum(run.seconds for run in done.values())
+    logger.info("autograd: ran %d examples on %d pages in %.2f s", examples, len(done), total)
+    slowest = sorted(done, key=lambda doc: (-done[doc].seconds, doc))[:SLOWEST]
     if slowest:
         logger.info(
             "autograd: slowest pages: %s",
-            ", ".join(f"{doc} ({runs[doc][1]:.2f} s)" for doc in slowest),
+            ", ".join(f"{doc} ({done[doc].seconds:.2f} s)" for doc in slowest),
         )
-    failed = [place for _, _, places, _ in runs.values() for place in places]
+    failed = [place for run in done.values() for place in run.failures]
     if failed:
         # Fails the build even without -W: a page must never show a wrong example.
         app.statuscode = 1
@@ -294,10 +277,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("autograd_graphviz", "wasm", "env", types=[str])
     app.connect("config-inited", _choose_graphviz)
     app.connect("env-before-read-docs", _start_build)
-    app.connect("env-get-outdated", _outdated)
-    app.connect("env-purge-doc", _purge)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-updated", _remember_failures)
+    app.add_env_collector(RunsCollector)
     app.connect("source-read", _note_read_start)
     # Before Sphinx's collectors read the page: a title holding an {eval} is
     # collected with its value.

@@ -1,9 +1,13 @@
 """Finding what a page runs: its examples, figures and inline values, in document order.
 
-`page_items` walks a doctree once and returns one `Item` per runnable node,
-with the file and the exact line where its code starts, so that a failure
-names the line an author sees in the editor, also inside ``{code-block}``
-directives with options and in files pulled in by ``{include}``.
+`plan_page` walks a doctree once, when the page is read, and stamps each
+runnable node with what it is, the file and the exact line where its code
+starts (so that a failure names the line an author sees in the editor, also
+inside ``{code-block}`` directives with options and in files pulled in by
+``{include}``), its own time limit and, for a figure, the id it is drawn
+with. Every later stage (the page process, the notebook and script writers,
+"Run in browser") reads the stamps with `planned_items`; none walks the page
+to find its examples again.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ __all__ = [
     "Item",
     "kind_of",
     "page_items",
+    "plan_page",
+    "planned_items",
+    "slug",
 ]
 
 CONSOLE_LANGUAGES = frozenset({"pycon", "python-console"})
@@ -50,6 +57,11 @@ class Item:
     source: str
     line: int
     timeout: float | None = None  # this block's own time limit, if it sets one
+    figure_id: str = ""  # a figure's: the id its drawing's elements are named by
+
+
+STAMPS = ("autograd_kind", "autograd_source", "autograd_line", "autograd_figure_id")
+"""The attributes `plan_page` gives each runnable node."""
 
 
 def kind_of(node: nodes.Node) -> str | None:
@@ -100,7 +112,7 @@ def page_items(doctree: nodes.document, page: str) -> list[tuple[nodes.Element, 
     >>> block.line = 3
     >>> document += block
     >>> [item for _, item in page_items(document, "page.md")]
-    [Item(kind='doctest', text='>>> 1\n1', source='page.md', line=4, timeout=None)]
+    [Item(kind='doctest', text='>>> 1\n1', source='page.md', line=4, timeout=None, figure_id='')]
     """
     files: dict[str, list[str]] = {}
     found = []
@@ -117,6 +129,69 @@ def page_items(doctree: nodes.document, page: str) -> list[tuple[nodes.Element, 
                 files[source] = _read(source)
             line = _code_start(files[source], line, text)
         found.append((node, Item(kind, text, source, line, _own_timeout(node))))
+    return found
+
+
+def slug(docname: str) -> str:
+    """The page's name as an identifier, the prefix of its figures' ids.
+
+    >>> from autograd.sphinxext.blocks import slug
+    >>> slug("lessons/03-value")
+    'lessons_03_value'
+    """
+    return re.sub(r"[^A-Za-z0-9]+", "_", docname).strip("_") or "page"
+
+
+def plan_page(doctree: nodes.document, page: str, slug: str) -> list[tuple[nodes.Element, Item]]:
+    r"""Find what ``doctree`` runs, stamp it on the nodes, and return it in document order.
+
+    ``slug`` names the page's figures: the n-th is drawn as ``<slug>_g<n>``.
+
+    >>> from docutils import nodes
+    >>> from docutils.utils import new_document
+    >>> from docutils.frontend import get_default_settings
+    >>> from autograd.sphinxext.blocks import plan_page, planned_items
+    >>> document = new_document("page.md", get_default_settings())
+    >>> block = nodes.literal_block(">>> 1\n1", ">>> 1\n1", language="pycon")
+    >>> block.line = 3
+    >>> document += block
+    >>> [item.line for _, item in plan_page(document, "page.md", "page")]
+    [4]
+    >>> block["autograd_kind"], block["autograd_line"]
+    ('doctest', 4)
+    >>> planned_items(document) == plan_page(document, "page.md", "page")
+    True
+    """
+    planned = []
+    figures = 0
+    for node, item in page_items(doctree, page):
+        if item.kind == "figure":
+            figures += 1
+            item = Item(**{**item.__dict__, "figure_id": f"{slug}_g{figures}"})
+        node["autograd_kind"] = item.kind
+        node["autograd_source"] = item.source
+        node["autograd_line"] = item.line
+        node["autograd_figure_id"] = item.figure_id
+        planned.append((node, item))
+    return planned
+
+
+def planned_items(doctree: nodes.Node) -> list[tuple[nodes.Element, Item]]:
+    """The items `plan_page` stamped on ``doctree``'s nodes, in document order."""
+    found = []
+    for node in doctree.findall(lambda node: isinstance(node, nodes.Element) and STAMPS[0] in node):
+        assert isinstance(node, nodes.Element)
+        kind = node["autograd_kind"]
+        text = node["expression"] if kind in ("figure", "eval") else node.astext()
+        item = Item(
+            kind,
+            text,
+            node["autograd_source"],
+            node["autograd_line"],
+            _own_timeout(node),
+            node["autograd_figure_id"],
+        )
+        found.append((node, item))
     return found
 
 

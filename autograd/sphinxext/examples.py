@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import Any, TextIO
 
-__all__ = ["WALL_FACTOR", "ExampleFailure", "ExampleTimeout", "PageRunner"]
+from autograd.sphinxext.protocol import Checked
+
+__all__ = ["WALL_FACTOR", "ExampleFailure", "ExampleTimeout", "PageRunner", "compare"]
 
 OPTION_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 WALL_FACTOR = 10
@@ -55,14 +57,41 @@ class ExampleTimeout(BaseException):
     """
 
 
-class _CollectingRunner(doctest.DocTestRunner):
-    """A doctest runner that keeps failures instead of printing them."""
+class _Recorder(doctest.OutputChecker):
+    """Passes every example on to ``runner.on_check``, to be compared elsewhere."""
 
-    def __init__(self, on_start: Callable[[doctest.Example], None]) -> None:
-        super().__init__(verbose=False, optionflags=OPTION_FLAGS)
+    def __init__(self, runner: _CollectingRunner) -> None:
+        self.runner = runner
+
+    def check_output(self, want: str, got: str, optionflags: int) -> bool:
+        example = self.runner.current
+        assert example is not None
+        # doctest compares an expected exception's last line as ``want``
+        raised = example.exc_msg is not None and want is example.exc_msg
+        self.runner.on_check(example, got, raised, optionflags)
+        return True
+
+
+class _CollectingRunner(doctest.DocTestRunner):
+    """A doctest runner that hands each output on, and keeps exceptions nobody expected.
+
+    Whether an output matches the page is not decided here but by `compare`,
+    in the build process, where page code cannot reach the comparison.
+    """
+
+    def __init__(
+        self,
+        on_start: Callable[[doctest.Example], None],
+        on_check: Callable[[doctest.Example, str, bool, int], None],
+    ) -> None:
+        super().__init__(checker=_Recorder(self), verbose=False, optionflags=OPTION_FLAGS)
+        # doctest's own capture of an example's output, which it makes sys.stdout
+        # while the example runs (private: doctest offers no public name for it)
+        self.capture: TextIO = vars(self)["_fakeout"]
         self.collected: list[tuple[doctest.Example, str]] = []
         self.current: doctest.Example | None = None
         self._on_start = on_start
+        self.on_check = on_check
 
     def report_start(self, out: Any, test: doctest.DocTest, example: doctest.Example) -> None:
         self.current = example
@@ -91,6 +120,35 @@ class _CollectingRunner(doctest.DocTestRunner):
                 f"{heading}:\n{_indent(actual)}",
             )
         )
+
+
+def compare(checked: Checked) -> ExampleFailure | None:
+    r"""Does an example's output match what its page shows? If not, the failure.
+
+    >>> from autograd.sphinxext.examples import OPTION_FLAGS, compare
+    >>> from autograd.sphinxext.protocol import Checked
+    >>> compare(Checked("p.md", 3, "1 + 1\n", "2\n", "2\n", False, OPTION_FLAGS)) is None
+    True
+    >>> failure = compare(Checked("p.md", 3, "1 + 1\n", "3\n", "2\n", False, OPTION_FLAGS))
+    >>> print(failure.message, end="")
+    1 + 1
+    Expected:
+        3
+    Got:
+        2
+    """
+    checker = doctest.OutputChecker()
+    want, got = checked.want, checked.got
+    if checked.raised and checked.flags & doctest.IGNORE_EXCEPTION_DETAIL:
+        want, got = (text.partition(":")[0].rpartition(".")[2] for text in (want, got))
+    if checker.check_output(want, got, checked.flags):
+        return None
+    heading = "Raised" if checked.raised else "Got"
+    return ExampleFailure(
+        checked.line,
+        f"{checked.code.rstrip()}\nExpected:\n{_indent(checked.want)}"
+        f"{heading}:\n{_indent(checked.got)}",
+    )
 
 
 def _indent(text: str) -> str:
@@ -124,8 +182,10 @@ class PageRunner:
         filename: str,
         timeout: float | None = None,
         on_start: Callable[[str, int], None] | None = None,
+        on_check: Callable[[Checked], None] | None = None,
     ) -> None:
         self.filename = filename
+        self._on_check = on_check
         self.namespace: dict[str, Any] = {"__name__": "__page__"}
         self.examples_run = 0
         self.timeout = timeout
@@ -158,9 +218,16 @@ class PageRunner:
             self._on_start(source, first_line + example.lineno)
             self._arm()
 
-        runner = _CollectingRunner(start)
-        # doctest's own capture of an example's output, which it makes sys.stdout
-        stderr = self._stderr.into(runner._fakeout)  # type: ignore[attr-defined]
+        compared_here: list[Checked] = []
+
+        def check(example: doctest.Example, got: str, raised: bool, flags: int) -> None:
+            want = (example.exc_msg or "") if raised else example.want
+            line = first_line + example.lineno
+            checked = Checked(source, line, example.source, want, got, raised, flags)
+            (self._on_check or compared_here.append)(checked)
+
+        runner = _CollectingRunner(start, check)
+        stderr = self._stderr.into(runner.capture)
         escaped: list[ExampleFailure] = []
         try:
             with redirect_stderr(self._stderr), self._warnings_to(None):
@@ -182,7 +249,8 @@ class PageRunner:
             ExampleFailure(first_line + example.lineno, message)
             for example, message in runner.collected
         ]
-        return _with_stderr(failures + escaped, stderr.getvalue())
+        mismatches = [found for c in compared_here if (found := compare(c)) is not None]
+        return mismatches + _with_stderr(failures + escaped, stderr.getvalue())
 
     def run_script(
         self, code: str, first_line: int, source: str | None = None

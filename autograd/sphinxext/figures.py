@@ -25,6 +25,8 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective, SphinxTranslator
+from sphinx.writers.html5 import HTML5Translator
+from sphinx.writers.text import TextTranslator
 
 from autograd.drawing import (
     FONT,
@@ -35,6 +37,7 @@ from autograd.drawing import (
     describe_graph,
     draw_dot,
 )
+from autograd.sphinxext.protocol import Frame, GraphFigure, PlotFigure, Result, StepsFigure
 from autograd.steps import backward_steps
 
 __all__ = [
@@ -45,8 +48,9 @@ __all__ = [
     "backward_steps_figure",
     "copy_font",
     "draw_figure",
-    "draw_graph_into",
-    "draw_plot_into",
+    "draw_graph",
+    "draw_plot",
+    "draw_steps",
     "live_plot",
     "value_graph",
 ]
@@ -191,27 +195,33 @@ def _check_node(node: nodes.Element, root: object) -> GraphNode:
     return root
 
 
-def draw_graph_into(node: nodes.Element, root: object, graph_id: str) -> None:
-    """Draw ``root`` and keep the SVGs and the description (with gradients) in ``node``."""
+def draw_graph(node: nodes.Element, root: object, graph_id: str) -> GraphFigure:
+    """Draw ``root`` as the ``value-graph`` ``node`` asks: its layouts and its description."""
     graph = _check_node(node, root)
-    node.attributes.update(_layouts(graph, node, graph_id))
-    node["description"] = describe_graph(graph, max_nodes=node["max_nodes"], gradients=True)
+    layouts = _layouts(graph, node, graph_id)
+    return GraphFigure(
+        svg=layouts["svg"],
+        svg_narrow=layouts["svg_narrow"],
+        description=describe_graph(graph, max_nodes=node["max_nodes"], gradients=True),
+    )
 
 
-def draw_steps_into(node: nodes.Element, root: object, graph_id: str) -> None:
-    """Replay ``root``'s backward pass and keep one drawing and caption per step in ``node``."""
+def draw_steps(node: nodes.Element, root: object, graph_id: str) -> StepsFigure:
+    """Replay ``root``'s backward pass: one drawing and caption per step."""
     graph = _check_node(node, root)
-    frames: list[dict[str, str]] = []
+    frames: list[Frame] = []
     for number, step in enumerate(backward_steps(graph, node["max_nodes"]), start=1):
         layouts = _layouts(
             step.root, node, f"{graph_id}_s{number}", active=step.active, written=step.written
         )
         description = describe_graph(step.root, max_nodes=None, gradients=True)
-        frames.append({**layouts, "caption": step.caption, "description": description})
-    node["frames"] = frames
-    node["description"] = (
-        f"The backward pass over {describe_graph(graph, max_nodes=node['max_nodes'])} "
-        f"in {len(frames)} steps."
+        frames.append(Frame(layouts["svg"], layouts["svg_narrow"], step.caption, description))
+    return StepsFigure(
+        frames=tuple(frames),
+        description=(
+            f"The backward pass over {describe_graph(graph, max_nodes=node['max_nodes'])} "
+            f"in {len(frames)} steps."
+        ),
     )
 
 
@@ -384,8 +394,8 @@ def _plot_alt(figure: Any) -> str:
     return "Plot. " + ". ".join(parts) + "." if parts else "Plot."
 
 
-def draw_plot_into(node: nodes.Element, figure: object) -> None:
-    """Save a matplotlib figure as SVG, light and dark (reproducibly), and keep both in ``node``."""
+def draw_plot(node: nodes.Element, figure: object) -> PlotFigure:
+    """Save a matplotlib figure as SVG, light and dark (reproducibly), with its description."""
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
 
@@ -395,27 +405,27 @@ def draw_plot_into(node: nodes.Element, figure: object) -> None:
         raise TypeError(
             f"'{node['expression']}' is a {type(figure).__name__}, not a matplotlib Figure"
         )
-    node["description"] = _plot_alt(figure)
-    node["svg"] = _save_svg(figure)
+    description = _plot_alt(figure)
+    light = _save_svg(figure)
     _darken(figure)
-    node["svg_dark"] = _save_svg(figure)
+    dark = _save_svg(figure)
     plt.close(figure)
+    return PlotFigure(svg=light, svg_dark=dark, description=description)
 
 
 FIGURE_NODES: tuple[type[nodes.Element], ...] = (value_graph, backward_steps_figure, live_plot)
 """The node classes that the page runner draws from live objects."""
 
 
-def draw_figure(node: nodes.Element, target: object, figure_id: str) -> None:
-    """Draw ``target`` into a figure node; the results are kept in its attributes."""
+def draw_figure(node: nodes.Element, target: object, figure_id: str) -> Result:
+    """Draw ``target`` as the figure ``node`` asks for; the node itself is left as it is."""
     if isinstance(node, value_graph):
-        draw_graph_into(node, target, figure_id)
-    elif isinstance(node, backward_steps_figure):
-        draw_steps_into(node, target, figure_id)
-    elif isinstance(node, live_plot):
-        draw_plot_into(node, target)
-    else:
-        raise TypeError(f"{type(node).__name__} is not a figure node")
+        return draw_graph(node, target, figure_id)
+    if isinstance(node, backward_steps_figure):
+        return draw_steps(node, target, figure_id)
+    if isinstance(node, live_plot):
+        return draw_plot(node, target)
+    raise TypeError(f"{type(node).__name__} is not a figure node")
 
 
 # -- HTML --------------------------------------------------------------------
@@ -439,14 +449,12 @@ def _graph_html(drawing: dict[str, str], label: str, style: str = "") -> str:
     return html + "</div>\n"
 
 
-def visit_value_graph_html(self: SphinxTranslator, node: nodes.Element) -> None:
-    self.body.append(  # type: ignore[attr-defined]
-        _graph_html(node.attributes, _alt(node), _width_style(node))
-    )
+def visit_value_graph_html(self: HTML5Translator, node: nodes.Element) -> None:
+    self.body.append(_graph_html(node.attributes, _alt(node), _width_style(node)))
     raise nodes.SkipNode
 
 
-def visit_backward_steps_html(self: SphinxTranslator, node: nodes.Element) -> None:
+def visit_backward_steps_html(self: HTML5Translator, node: nodes.Element) -> None:
     frames: list[dict[str, str]] = node.get("frames", [])
     html = [f'<div class="backward-steps-frames" aria-label="{escape(_alt(node))}">']
     for number, frame in enumerate(frames, start=1):
@@ -459,11 +467,11 @@ def visit_backward_steps_html(self: SphinxTranslator, node: nodes.Element) -> No
             + "</div>"
         )
     html.append("</div>\n")
-    self.body.append("".join(html))  # type: ignore[attr-defined]
+    self.body.append("".join(html))
     raise nodes.SkipNode
 
 
-def _write_image(self: SphinxTranslator, svg: str, kind: str) -> str:
+def _write_image(self: HTML5Translator, svg: str, kind: str) -> str:
     """Write ``svg`` into the site's ``_images`` (named by its content); its URL from the page."""
     name = f"plot-{hashlib.sha256(svg.encode()).hexdigest()[:16]}-{kind}.svg"
     folder = Path(self.builder.outdir) / "_images"
@@ -474,7 +482,7 @@ def _write_image(self: SphinxTranslator, svg: str, kind: str) -> str:
     return f"{self.builder.imgpath}/{name}"
 
 
-def visit_live_plot_html(self: SphinxTranslator, node: nodes.Element) -> None:
+def visit_live_plot_html(self: HTML5Translator, node: nodes.Element) -> None:
     size = _SVG_SIZE.search(node.get("svg", ""))
     dimensions = ""
     if size is not None:
@@ -488,13 +496,13 @@ def visit_live_plot_html(self: SphinxTranslator, node: nodes.Element) -> None:
                 f'src="{_write_image(self, node[key], kind)}" alt="{escape(_alt(node))}"'
                 f"{dimensions}{_width_style(node)}>"
             )
-    self.body.append("".join(images) + "\n")  # type: ignore[attr-defined]
+    self.body.append("".join(images) + "\n")
     raise nodes.SkipNode
 
 
-def visit_text(self: SphinxTranslator, node: nodes.Element) -> None:
+def visit_text(self: TextTranslator, node: nodes.Element) -> None:
     """The text builder shows the description in place of the drawing."""
-    self.add_text(f"[{_alt(node)}]")  # type: ignore[attr-defined]
+    self.add_text(f"[{_alt(node)}]")
     raise nodes.SkipNode
 
 

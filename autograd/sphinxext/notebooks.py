@@ -2,11 +2,11 @@
 
 After a page's examples have run and its figures are drawn, the page's text is
 read once more into a list of *steps*: prose, a doctest, a script block, a
-figure. What runs, and in which order, is what the page runner ran:
-`autograd.sphinxext.blocks.page_items` (examples inside exercises' dropdowns
-and admonitions too); ``{eval}`` values are the text they showed, and blocks
-that are shown but not run (such as PyTorch transcripts) are Markdown. From
-those steps come
+figure. What runs, and in which order, is what the page process ran: the
+items `autograd.sphinxext.blocks.plan_page` stamped on the page's nodes
+(examples inside exercises' dropdowns and admonitions too); ``{eval}``
+values are the text they showed, and blocks that are shown but not run
+(such as PyTorch transcripts) are Markdown. From those steps come
 
 - a notebook (``.ipynb``): prose as Markdown cells, each example's code as a
   code cell with the output the page shows, each figure as the code that draws
@@ -42,7 +42,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
-from autograd.sphinxext.blocks import Item, page_items
+from autograd.sphinxext.blocks import Item, plan_page, planned_items, slug
 
 __all__ = [
     "DoctestStep",
@@ -117,25 +117,21 @@ Step = ProseStep | DoctestStep | ScriptStep | FigureStep
 def page_steps(doctree: nodes.document, docname: str, page: str = "") -> list[Step]:
     """The steps of a page whose examples have run, in document order.
 
-    The examples and figures are those `page_items` finds, the ones the page
-    runner ran (``page`` is the page's source file, for error messages). Each
-    block that becomes a runnable step gets the class ``autograd-step``, so
-    that the page's script finds the steps' HTML in the same order.
+    The examples and figures are those the page's plan stamped on its nodes
+    when it was read (`autograd.sphinxext.blocks.plan_page`), the ones the
+    page process ran; a doctree read without the extension is planned here
+    (``page`` is its source file, for error messages). Each block that
+    becomes a runnable step gets the class ``autograd-step``, so that the
+    page's script finds the steps' HTML in the same order.
 
     >>> from docutils.core import publish_doctree
     >>> doctree = publish_doctree("Some text.\\n\\n>>> 1 + 1\\n2\\n")
     >>> [type(step).__name__ for step in page_steps(doctree, "page")]
     ['ProseStep', 'DoctestStep']
     """
-    from autograd.sphinxext import _slug
-
-    items = page_items(doctree, page or docname)
-    runnable: dict[int, tuple[Item, int]] = {}
-    figures = 0
-    for node, item in items:
-        figures += item.kind == "figure"
-        runnable[id(node)] = (item, figures)
-    walk = _Walk(_slug(docname), runnable, set())
+    items = planned_items(doctree) or plan_page(doctree, page or docname, slug(docname))
+    runnable = {id(node): item for node, item in items}
+    walk = _Walk(runnable, set())
     walk.block(doctree, level=0)
     walk.flush()
     for node, item in items:  # every example the page ran must be a step
@@ -149,9 +145,8 @@ def page_steps(doctree: nodes.document, docname: str, page: str = "") -> list[St
 
 
 class _Walk:
-    def __init__(self, slug: str, runnable: dict[int, tuple[Item, int]], seen: set[int]) -> None:
-        self.slug = slug
-        # What the page runner ran: each node's item and the figure number so far.
+    def __init__(self, runnable: dict[int, Item], seen: set[int]) -> None:
+        # What the page process ran, by node.
         self.runnable = runnable
         self.seen = seen  # the runnable nodes that became steps
         self.steps: list[Step] = []
@@ -159,7 +154,7 @@ class _Walk:
 
     def kind(self, node: nodes.Node) -> str | None:
         found = self.runnable.get(id(node))
-        return found[0].kind if found is not None else None
+        return found.kind if found is not None else None
 
     def flush(self) -> None:
         text = "\n\n".join(part for part in self.prose if part.strip()).strip()
@@ -244,7 +239,7 @@ class _Walk:
 
     def nested(self, node: nodes.Element, level: int, skip_title: bool = False) -> list[Step]:
         """The steps inside a list item or an admonition: its text, and any examples in it."""
-        inner = _Walk(self.slug, self.runnable, self.seen)
+        inner = _Walk(self.runnable, self.seen)
         for child in node.children:
             if not (skip_title and isinstance(child, nodes.title)):
                 inner.block(child, level)
@@ -282,7 +277,6 @@ class _Walk:
         drawing = next(child for child in node.children if self.kind(child) == "figure")
         assert isinstance(drawing, nodes.Element)
         self.seen.add(id(drawing))
-        _, number = self.runnable[id(drawing)]
         caption = next(iter(node.findall(nodes.caption)), None)
         kind = "backward-steps" if drawing.tagname == "backward_steps_figure" else None
         kind = kind or drawing.tagname.replace("_", "-")
@@ -295,7 +289,7 @@ class _Walk:
             expression=drawing["expression"],
             svg=frames[-1].get("svg", "") if frames else drawing.get("svg", ""),
             caption=inline(caption) if caption is not None else "",
-            figure_id=f"{self.slug}_g{number}",  # the id the page runner drew it with
+            figure_id=self.runnable[id(drawing)].figure_id,  # the id it was drawn with
             options=options,
             frames=[frame["caption"] for frame in frames],
         )

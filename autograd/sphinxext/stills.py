@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from sphinx.util.docutils import SphinxTranslator
+from sphinx.writers.html5 import HTML5Translator
+from sphinx.writers.latex import LaTeXTranslator
 
 from autograd.drawing import _rasterize
 
 __all__ = ["drop_decorative_svg", "in_epub_too", "unfloat_steps", "visit_epub", "visit_latex"]
 
-Visitor = Callable[[SphinxTranslator, nodes.Element], None]
+Visitor = Callable[[HTML5Translator, nodes.Element], None]
 
 _SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
 
@@ -72,7 +73,7 @@ def _as_document(svg: str) -> bytes:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + svg).encode()
 
 
-def visit_epub(self: SphinxTranslator, node: nodes.Element) -> None:
+def visit_epub(self: HTML5Translator, node: nodes.Element) -> None:
     """Each still as an SVG file in ``_images``, with its caption and its words as alt text."""
     folder = Path(self.builder.outdir) / "_images"
     html = ['<div class="autograd-stills">']
@@ -83,7 +84,7 @@ def visit_epub(self: SphinxTranslator, node: nodes.Element) -> None:
         source = f"{self.builder.imgpath}/{name}"
         html.append(f'<img src="{escape(source)}" alt="{escape(description)}"/>')
     html.append("</div>\n")
-    self.body.append("".join(html))  # type: ignore[attr-defined]
+    self.body.append("".join(html))
     raise nodes.SkipNode
 
 
@@ -95,7 +96,7 @@ def in_epub_too(visit_html: Visitor) -> Visitor:
     other extensions there; so one visitor serves both, by the builder.
     """
 
-    def visit(self: SphinxTranslator, node: nodes.Element) -> None:
+    def visit(self: HTML5Translator, node: nodes.Element) -> None:
         if self.builder.name == "epub":
             visit_epub(self, node)
         visit_html(self, node)
@@ -116,10 +117,10 @@ def _size_pt(svg: str) -> tuple[float, float] | None:
     return float(match[1]) * scale, float(match[3]) * scale
 
 
-def visit_latex(self: SphinxTranslator, node: nodes.Element) -> None:
+def visit_latex(self: LaTeXTranslator, node: nodes.Element) -> None:
     """Each still as a PNG beside the ``.tex`` file, at most as wide as the line."""
-    body: list[str] = self.body  # type: ignore[attr-defined]
-    escape_latex: Any = self.encode  # type: ignore[attr-defined]
+    body = self.body
+    escape_latex = self.encode
     for caption, svg, _ in _stills(node, narrow=False):
         if caption:
             body.append(f"\n\n\\noindent{{\\small {escape_latex(caption)}}}\n\n")

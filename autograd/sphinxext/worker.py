@@ -3,12 +3,15 @@
 The build process never runs an example. For each page it forks a child,
 which starts from the build's own clean state (modules as imported, nothing
 patched, the same random seeds for every page), runs the page's items in
-order and streams back what happened: the example it is starting, the
-attributes each node gained, failures, and the project files the page
-imported or read. The child then ends with ``os._exit``, so a thread or a
-process left running by an example cannot keep the build alive, and no
-global change it made (``os.chdir``, ``logging.disable``, a patched method)
-reaches the next page.
+order and streams back what happened as typed records
+(`autograd.sphinxext.protocol`): the example it is starting, each doctest
+example's output (the build compares it with the page), each figure's and
+``{eval}``'s result, failures, and the project files the page imported or
+read. The build checks that every example and figure of the page reported.
+The child then ends with ``os._exit``, so a thread or a process left
+running by an example cannot keep the build alive, and no global change it
+made (``os.chdir``, ``logging.disable``, a patched method) reaches the next
+page.
 
 If the child dies without a word (``os._exit`` in an example, a crash) or
 stops answering past the time limit, the failure is reported at the last
@@ -18,11 +21,11 @@ example it started.
 from __future__ import annotations
 
 import contextlib
+import doctest
 import gc
 import importlib.abc
 import importlib.util
 import os
-import pickle
 import random
 import select
 import signal
@@ -38,11 +41,25 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import msgspec
 from docutils import nodes
 
 from autograd.sphinxext.blocks import Item
-from autograd.sphinxext.examples import WALL_FACTOR, ExampleFailure, PageRunner
+from autograd.sphinxext.examples import WALL_FACTOR, ExampleFailure, PageRunner, compare
 from autograd.sphinxext.figures import draw_figure
+from autograd.sphinxext.protocol import (
+    Checked,
+    EvalText,
+    Failed,
+    Filled,
+    Finished,
+    Message,
+    ProtocolError,
+    Result,
+    Started,
+    decode,
+    encode,
+)
 from autograd.sphinxext.wasm_cache import warm_graphviz
 
 __all__ = ["Failure", "PageResult", "preload", "run_page"]
@@ -52,6 +69,8 @@ PRELOADED = ("numpy", "matplotlib.pyplot")
 
 GRACE = 5.0
 """Seconds the build waits past an example's wall-clock limit before it stops the child."""
+MESSAGE_LIMIT = 1 << 30
+"""The largest message the build reads from a page process, in bytes."""
 WORKER_FAILED = 113
 """The exit status of a child that failed on its own, not because of an example."""
 
@@ -67,10 +86,11 @@ class Failure:
 
 @dataclass
 class PageResult:
-    """What running a page gave: node attributes, failures, counts and inputs."""
+    """What running a page gave: results by item, failures, counts and inputs."""
 
-    updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    results: dict[int, Result] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)  # as they came, in order
     examples: int = 0
     seconds: float = 0.0
     files: list[str] = field(default_factory=list)
@@ -94,7 +114,6 @@ def preload(modules: bool = True) -> None:
 def run_page(
     items: list[tuple[nodes.Element, Item]],
     page: str,
-    figure_prefix: str,
     timeout: float,
     project: Path,
     excluded: Iterable[Path],
@@ -107,20 +126,33 @@ def run_page(
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_end)
-        _child(write_end, items, page, figure_prefix, timeout, project, list(excluded))
+        _child(write_end, items, page, timeout, project, list(excluded))
     os.close(write_end)
     with contextlib.suppress(OSError):  # the child has done it, or is already gone
         os.setpgid(pid, pid)
     result = PageResult()
+    reported: set[tuple[str, int]] = set()
     try:
-        outcome, place, limit = _collect(read_end, result)
+        outcome, place, limit = _collect(read_end, result, reported)
     finally:
         os.close(read_end)
         _stop(pid)
         _, status = os.waitpid(pid, 0)
     result.seconds = time.perf_counter() - started
     source, line = place or (page, 1)
-    if outcome == "silent":
+    if outcome == "done" and not result.failures:
+        result.failures += _unreported(items, result, reported)
+    if outcome == "garbled":
+        result.failures.append(
+            Failure(
+                source,
+                line,
+                "the process running the page sent something that is not a report "
+                "(did the example write to a file descriptor it did not open?); "
+                "the rest of the page did not run",
+            )
+        )
+    elif outcome == "silent":
         result.failures.append(
             Failure(
                 source,
@@ -150,10 +182,14 @@ def run_page(
     return result
 
 
-def _collect(read_end: int, result: PageResult) -> tuple[str, tuple[str, int] | None, float]:
-    """Read the child's messages into ``result`` until it is done, gone or silent.
+def _collect(
+    read_end: int, result: PageResult, reported: set[tuple[str, int]]
+) -> tuple[str, tuple[str, int] | None, float]:
+    """Read the child's messages into ``result`` until it is done, gone, silent or garbled.
 
-    Returns how it ended, and the place and time limit of the last example it started.
+    Doctest outputs are compared here, in the build process. ``reported``
+    collects the places that sent a result or a failure. Returns how the
+    child ended, and the place and time limit of the last example it started.
     """
     reader = _Reader(read_end)
     place: tuple[str, int] | None = None
@@ -161,22 +197,73 @@ def _collect(read_end: int, result: PageResult) -> tuple[str, tuple[str, int] | 
     deadline = None
     while True:
         wait = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-        message = reader.next(wait)
-        if message is None:
-            return "silent", place, limit
-        if message == ():
-            return "gone", place, limit
-        tag = message[0]
-        if tag == "start":
-            place, limit = (message[1], message[2]), message[3]
-            deadline = time.monotonic() + limit * WALL_FACTOR + GRACE if limit else None
-        elif tag == "node":
-            result.updates[message[1]] = message[2]
-        elif tag == "failure":
-            result.failures.append(Failure(message[1], message[2], message[3]))
-        elif tag == "done":
-            result.examples, result.files = message[1], message[2]
-            return "done", place, limit
+        try:
+            message = reader.next(wait)
+        except ProtocolError:
+            return "garbled", place, limit
+        if message is not None and message != "end":
+            result.messages.append(message)
+        match message:
+            case None:
+                return "silent", place, limit
+            case "end":
+                return "gone", place, limit
+            case Started(source, line, limit):
+                place = (source, line)
+                deadline = time.monotonic() + limit * WALL_FACTOR + GRACE if limit else None
+            case Checked():
+                reported.add((message.source, message.line))
+                mismatch = compare(message)
+                if mismatch is not None:
+                    result.failures.append(Failure(message.source, mismatch.line, mismatch.message))
+            case Filled(index, found):
+                result.results[index] = found
+            case Failed(source, line, text):
+                reported.add((source, line))
+                result.failures.append(Failure(source, line, text))
+            case Finished(examples, files):
+                result.examples, result.files = examples, list(files)
+                return "done", place, limit
+
+
+def _unreported(
+    items: list[tuple[nodes.Element, Item]], result: PageResult, reported: set[tuple[str, int]]
+) -> list[Failure]:
+    """A failure for each example and figure that ran but told nothing of how it went.
+
+    An example's output is compared here, in the build; one that sent none
+    (its doctest machinery changed by the page, say) cannot pass silently.
+    An example marked ``+SKIP`` would show an output that nothing checks.
+    """
+    missing: list[Failure] = []
+    parser = doctest.DocTestParser()
+    for index, (_, item) in enumerate(items):
+        if item.kind in ("figure", "eval"):
+            if index not in result.results:
+                missing.append(Failure(item.source, item.line, f"this {item.kind} sent no result"))
+            continue
+        if item.kind != "doctest":
+            continue
+        try:
+            examples = parser.get_examples(item.text)
+        except ValueError:
+            continue  # the page process reported it at its line
+        for example in examples:
+            line = item.line + example.lineno
+            if example.options.get(doctest.SKIP):
+                missing.append(
+                    Failure(
+                        item.source,
+                        line,
+                        "this example is marked +SKIP: the page would show an output that "
+                        "nothing checks; remove the directive, or show the block as 'text'",
+                    )
+                )
+            elif (item.source, line) not in reported:
+                missing.append(
+                    Failure(item.source, line, "this example ran but sent no output to check")
+                )
+    return missing
 
 
 def _exit_code(status: int) -> int | None:
@@ -198,22 +285,26 @@ def _stop(pid: int) -> None:
 
 
 class _Reader:
-    """Length-prefixed pickled messages from a pipe."""
+    """Length-prefixed messages from a pipe, decoded as `autograd.sphinxext.protocol` records."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.buffer = b""
 
-    def next(self, wait: float | None) -> tuple[Any, ...] | None:
-        """The next message; ``()`` at the end of the stream; None if none came in time."""
+    def next(self, wait: float | None) -> Message | str | None:
+        """The next message; ``"end"`` at the end of the stream; None if none came in time.
+
+        Raises `ProtocolError` for bytes that are not a message.
+        """
         limit = None if wait is None else time.monotonic() + wait
         while True:
             if len(self.buffer) >= 4:
                 (size,) = struct.unpack("!I", self.buffer[:4])
+                if size > MESSAGE_LIMIT:
+                    raise ProtocolError(f"a message of {size} bytes")
                 if len(self.buffer) >= 4 + size:
-                    message = pickle.loads(self.buffer[4 : 4 + size])
+                    message = decode(self.buffer[4 : 4 + size])
                     self.buffer = self.buffer[4 + size :]
-                    assert isinstance(message, tuple)
                     return message
             left = None if limit is None else max(limit - time.monotonic(), 0.0)
             ready, _, _ = select.select([self.fd], [], [], left)
@@ -221,7 +312,7 @@ class _Reader:
                 return None
             chunk = os.read(self.fd, 1 << 16)
             if not chunk:
-                return ()
+                return "end"
             self.buffer += chunk
 
 
@@ -229,7 +320,6 @@ def _child(
     write_end: int,
     items: list[tuple[nodes.Element, Item]],
     page: str,
-    figure_prefix: str,
     timeout: float,
     project: Path,
     excluded: list[Path],
@@ -238,8 +328,12 @@ def _child(
     code = 0
     try:
 
-        def send(*message: Any) -> None:
-            data = pickle.dumps(message)
+        def send(message: Message) -> None:
+            if isinstance(message, Checked) and not message.got.isascii():
+                # An output that is not valid Unicode is shown, and then fails, escaped.
+                got = message.got.encode("utf-8", "backslashreplace").decode("utf-8")
+                message = msgspec.structs.replace(message, got=got)
+            data = encode(message)
             data = struct.pack("!I", len(data)) + data
             while data:  # a pipe may take a long message in parts
                 data = data[os.write(write_end, data) :]
@@ -249,22 +343,19 @@ def _child(
         runner = PageRunner(
             page,
             timeout=timeout or None,
-            on_start=lambda source, line: send("start", source, line, runner.timeout or 0),
+            on_start=lambda source, line: send(Started(source, line, runner.timeout or 0)),
+            on_check=send,
         )
         warnings.showwarning = runner.show_warning
-        figures = 0
         for index, (node, item) in enumerate(items):
-            before = dict(node.attributes)
-            if item.kind == "figure":
-                figures += 1
             runner.timeout = item.timeout if item.timeout is not None else timeout or None
-            failures = _run_item(runner, node, item, f"{figure_prefix}_g{figures}")
+            found, failures = _run_item(runner, node, item)
             for failure in failures:
-                send("failure", item.source, failure.line, failure.message)
-            changed = {k: v for k, v in node.attributes.items() if before.get(k) != v}
-            if changed:
-                send("node", index, changed)
-        send("done", runner.examples_run, _project_files(read, project, excluded))
+                send(Failed(item.source, failure.line, failure.message))
+            if found is not None:
+                send(Filled(index, found))
+        files = _project_files(read, project, excluded)
+        send(Finished(runner.examples_run, tuple(files)))
     except BaseException:
         code = WORKER_FAILED
         traceback.print_exc()
@@ -340,33 +431,32 @@ class _AsIfPreloaded(importlib.abc.MetaPathFinder):
 
 
 def _run_item(
-    runner: PageRunner, node: nodes.Element, item: Item, figure_id: str
-) -> list[ExampleFailure]:
+    runner: PageRunner, node: nodes.Element, item: Item
+) -> tuple[Result | None, list[ExampleFailure]]:
+    """Run one item: its result (a figure's or an ``{eval}``'s), and its failures."""
     if item.kind == "doctest":
-        return runner.run_doctest(item.text, item.line, item.source)
+        return None, runner.run_doctest(item.text, item.line, item.source)
     if item.kind == "script":
-        return runner.run_script(item.text, item.line, item.source)
+        return None, runner.run_script(item.text, item.line, item.source)
     what = "eval" if item.kind == "eval" else node.tagname.replace("_", "-")
     try:
         with runner.guarded(item.line, item.source) as warned:
             try:
                 target = runner.evaluate(item.text, item.source)
             except BaseException as error:
-                return [
-                    ExampleFailure(
-                        item.line,
-                        f"{what}: cannot evaluate {item.text!r}: {type(error).__name__}: {error}",
-                    )
-                ]
+                message = f"{what}: cannot evaluate {item.text!r}: {type(error).__name__}: {error}"
+                return None, [ExampleFailure(item.line, message)]
             if item.kind == "eval":
-                from autograd.sphinxext.inline import show_result
-
-                show_result(node, str(target))
+                text = str(target)
+                if not text.isascii():
+                    text.encode("utf-8")  # a lone surrogate cannot reach a page
+                found: Result = EvalText(text)
             else:
-                draw_figure(node, target, figure_id)
+                found = draw_figure(node, target, item.figure_id)
     except BaseException as error:
-        return [ExampleFailure(item.line, f"{what}: {type(error).__name__}: {error}")]
-    return [ExampleFailure(item.line, f"{what} gave a warning: {text}") for text in warned]
+        return None, [ExampleFailure(item.line, f"{what}: {type(error).__name__}: {error}")]
+    failures = [ExampleFailure(item.line, f"{what} gave a warning: {text}") for text in warned]
+    return (None if failures else found), failures
 
 
 def _project_files(read: set[str], project: Path, excluded: list[Path]) -> list[str]:

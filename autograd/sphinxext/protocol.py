@@ -1,0 +1,161 @@
+"""What a page process tells the build: named, typed messages that are data only.
+
+The page process runs the page's code, so anything in it, the pipe to the
+build included, is within the page's reach. The build therefore decodes
+each message as MessagePack into exactly these records (msgspec checks
+every field's type and rejects anything else), never with ``pickle``: no
+bytes a page could write make the build run code.
+
+The messages of one page, in order: `Started` before each example, `Checked`
+for each doctest example (its output, compared by the build), `Filled` when a
+figure or an ``{eval}`` has its result, `Failed` for a failure the page process
+saw itself, and `Finished` at the end.
+
+>>> from autograd.sphinxext.protocol import EvalText, Filled, decode, encode
+>>> message = Filled(index=2, result=EvalText("6.0"))
+>>> decode(encode(message)) == message
+True
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+__all__ = [
+    "Checked",
+    "EvalText",
+    "Failed",
+    "Filled",
+    "Finished",
+    "Frame",
+    "GraphFigure",
+    "Message",
+    "PlotFigure",
+    "ProtocolError",
+    "Result",
+    "Started",
+    "StepsFigure",
+    "decode",
+    "encode",
+]
+
+
+class Frame(msgspec.Struct, frozen=True):
+    """One step of a backward pass: its drawing (wide and, if needed, narrow) and words."""
+
+    svg: str
+    svg_narrow: str
+    caption: str
+    description: str
+
+
+class GraphFigure(msgspec.Struct, frozen=True, tag=True):
+    """A ``value-graph``: the drawing in its layout, a narrow one for phones, and its words."""
+
+    svg: str
+    svg_narrow: str
+    description: str
+
+
+class StepsFigure(msgspec.Struct, frozen=True, tag=True):
+    """A ``backward-steps`` figure: one frame per step, and words for the whole pass."""
+
+    frames: tuple[Frame, ...]
+    description: str
+
+
+class PlotFigure(msgspec.Struct, frozen=True, tag=True):
+    """A ``live-plot``: the plot as SVG, light and dark, and its words."""
+
+    svg: str
+    svg_dark: str
+    description: str
+
+
+class EvalText(msgspec.Struct, frozen=True, tag=True):
+    """An ``{eval}``: ``str()`` of its value."""
+
+    text: str
+
+
+Result = GraphFigure | StepsFigure | PlotFigure | EvalText
+
+
+class Started(msgspec.Struct, frozen=True, tag=True):
+    """An example starts at ``source:line`` and may use ``limit`` seconds (0: no limit)."""
+
+    source: str
+    line: int
+    limit: float
+
+
+class Checked(msgspec.Struct, frozen=True, tag=True):
+    """A doctest example ran: what the page shows (``want``) and what it printed (``got``).
+
+    ``raised`` tells that ``got`` is the exception the example raised, to be
+    compared with the exception the page shows. The build compares them.
+    """
+
+    source: str
+    line: int
+    code: str
+    want: str
+    got: str
+    raised: bool
+    flags: int
+
+
+class Filled(msgspec.Struct, frozen=True, tag=True):
+    """The item at ``index`` of the page's plan has its ``result``."""
+
+    index: int
+    result: Result
+
+
+class Failed(msgspec.Struct, frozen=True, tag=True):
+    """A failure at ``source:line``."""
+
+    source: str
+    line: int
+    message: str
+
+
+class Finished(msgspec.Struct, frozen=True, tag=True):
+    """The page ran to its end: ``examples`` run, and the project ``files`` it read."""
+
+    examples: int
+    files: tuple[str, ...]
+
+
+Message = Started | Checked | Filled | Failed | Finished
+
+
+class ProtocolError(ValueError):
+    """Bytes from a page process that are not one of the messages."""
+
+
+_encoder = msgspec.msgpack.Encoder()
+_decoder = msgspec.msgpack.Decoder(Message)
+
+
+def encode(message: Message) -> bytes:
+    """The bytes of ``message``, as the page process sends it."""
+    return _encoder.encode(message)
+
+
+def decode(data: bytes) -> Message:
+    """The message in ``data``; `ProtocolError` if the bytes are anything else.
+
+    >>> import pickle
+    >>> from autograd.sphinxext.protocol import ProtocolError, decode
+    >>> try:
+    ...     decode(pickle.dumps(("node", 1, {})))
+    ... except ProtocolError as error:
+    ...     print(error)
+    not a message from a page process: Object missing required field `type`
+    """
+    try:
+        message: Message = _decoder.decode(data)
+    except msgspec.DecodeError as error:
+        raise ProtocolError(f"not a message from a page process: {error}") from None
+    return message
