@@ -48,7 +48,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("-e", ".[docs]", "mypy", "types-docutils")
+    session.install("-e", ".[docs]", "mypy", "types-docutils", "types-Pygments")
     session.run("mypy", "--strict", "autograd")
 
 

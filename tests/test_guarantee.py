@@ -7,10 +7,12 @@ says why, and leave the build process as it was.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from test_sphinxext import build
+from test_sphinxext import CONF, build
 
 pytestmark = pytest.mark.slow
 
@@ -42,12 +44,16 @@ for fd in range(3, 64):
 2
 ```
 """
-    result = build(tmp_path, {"index.md": page})
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(CONF)
+    (source / "index.md").write_text(page)
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-q", str(source)]
+    result = subprocess.run([*command, str(tmp_path / "out")], capture_output=True, timeout=300)
+    stderr = result.stderr.decode(errors="replace")  # the page wrote its bytes to the log too
     assert result.returncode != 0
     assert not marker.exists()
-    assert "index.md:4: WARNING: example failed: the process running the page sent " in (
-        result.stderr
-    )
+    assert "index.md:4: WARNING: example failed: the process running the page sent " in stderr
 
 
 def test_a_page_that_patches_doctests_checker_still_fails_its_wrong_example(
@@ -164,3 +170,203 @@ blocks._read = _counted
     assert result.returncode == 0, result.stderr
     walked = sorted(Path(line).name for line in walks.read_text().splitlines())
     assert walked == ["index.md", "other.md"]
+
+
+def test_a_doctest_that_cannot_be_read_fails_at_its_line_and_nothing_crashes(
+    tmp_path: Path,
+) -> None:
+    page = "# Page\n\n```pycon\n>>>print(1)\n1\n```\n"
+    result = build(tmp_path, {"index.md": page})
+    assert result.returncode == 1
+    assert "index.md:4: WARNING: example failed: this example cannot be read" in result.stderr
+    assert "Traceback" not in result.stderr and "Exception occurred" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "fence",
+    ["py3", "Python", "PyCon", "Python3", "pycon3", "PYTHON-CONSOLE", "sage"],
+)
+def test_every_fence_the_site_shows_as_python_runs(tmp_path: Path, fence: str) -> None:
+    page = f"# Page\n\n```{fence}\n>>> 1 + 1\n3\n```\n"
+    result = build(tmp_path, {"index.md": page})
+    assert result.returncode == 1
+    assert "index.md:4: WARNING: example failed: 1 + 1\nExpected:\n    3" in result.stderr
+
+
+def test_an_indented_block_of_prompts_runs(tmp_path: Path) -> None:
+    page = "# Page\n\nAn indented example:\n\n    >>> 1 + 1\n    3\n"
+    result = build(tmp_path, {"index.md": page})
+    assert result.returncode == 1
+    assert "index.md:5: WARNING: example failed: 1 + 1" in result.stderr
+
+
+@pytest.mark.parametrize("directive", ["code-cell", "doctest", "testcode", "jupyter-execute"])
+def test_another_executors_directive_fails_and_says_what_to_write(
+    tmp_path: Path, directive: str
+) -> None:
+    page = f"# Page\n\n```{{{directive}}}\nprint(1)\n```\n"
+    result = build(tmp_path, {"index.md": page}, "-D", "autograd_execute=0")
+    assert result.returncode == 1
+    assert (
+        f"index.md:3: WARNING: example failed: the {{{directive}}} directive is not run here; "
+        "write the example as a ```pycon block"
+    ) in result.stderr
+
+
+def test_an_rst_doctest_directive_fails_too(tmp_path: Path) -> None:
+    page = "# Page\n\n```{eval-rst}\n.. doctest::\n\n   >>> 1 + 1\n   3\n```\n"
+    result = build(tmp_path, {"index.md": page})
+    assert result.returncode == 1
+    assert "the {doctest} directive is not run here" in result.stderr
+
+
+def test_a_page_cannot_change_another_pages_source(tmp_path: Path) -> None:
+    page = """\
+# Page
+
+```python
+from pathlib import Path
+Path("other.md").write_text("# Other\\n")
+```
+"""
+    other = "# Other\n\n```pycon\n>>> 1 + 1\n3\n```\n"
+    pages = {"index.md": page + "\n```{toctree}\nother\n```\n", "other.md": other}
+    result = build(tmp_path, pages)
+    assert result.returncode == 1
+    assert "index.md:5: WARNING: example failed: this code block raised:" in result.stderr
+    assert "PermissionError: a page may not change files in" in result.stderr
+    assert (tmp_path / "src" / "other.md").read_text() == other
+    assert "other.md:4: WARNING: example failed: 1 + 1" in result.stderr
+
+
+def test_each_page_runs_in_its_own_folder_whatever_the_build_started_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = "# Page\n\n```pycon\n>>> import os\n>>> os.path.basename(os.getcwd())\n'src'\n```\n"
+    monkeypatch.chdir("/")
+    result = build(tmp_path, {"index.md": page}, "-W")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_page_that_reads_what_no_file_records_runs_again_next_build(tmp_path: Path) -> None:
+    page = "# Page\n\n```pycon\n>>> import os\n>>> len(os.listdir('.')) > 0\nTrue\n```\n"
+    first = build(tmp_path, {"index.md": page}, "-W", quiet=False)
+    assert first.returncode == 0, first.stderr
+    assert "autograd: index runs again at the next build: it listed a folder" in first.stdout
+    again = build(tmp_path, {}, "-W", fresh=False, quiet=False)
+    assert "autograd: index: 2 examples" in again.stdout
+
+
+def test_getpass_fails_at_once_even_under_a_terminal(tmp_path: Path) -> None:
+    """getpass() reads /dev/tty, not stdin: the build runs here with a terminal of its own."""
+    import fcntl
+    import os
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(CONF)
+    page = "# Page\n\n```pycon\n>>> import getpass\n>>> getpass.getpass()\n```\n"
+    (source / "index.md").write_text(page)
+    controller, terminal = os.openpty()
+
+    def take_the_terminal() -> None:
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    started = time.monotonic()
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-q"]
+    command += ["-D", "autograd_timeout=1", str(source), str(tmp_path / "out")]
+    process = subprocess.Popen(
+        command,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
+        preexec_fn=take_the_terminal,
+    )
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(controller, 1 << 16)
+        except OSError:  # the terminal closed with the build
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=120)
+    os.close(controller)
+    text = output.decode(errors="replace")
+    assert process.returncode == 1
+    assert "EOFError" in text and "did not finish" not in text
+    assert time.monotonic() - started < 9  # a wait would last the 10 s wall-clock limit
+
+
+@pytest.mark.parametrize("value", [".nan", "-1", "soon"])
+def test_a_bad_time_limit_in_front_matter_fails_at_its_line(tmp_path: Path, value: str) -> None:
+    page = f"---\nautograd-timeout: {value}\n---\n# Page\n\n```pycon\n>>> 1 + 1\n2\n```\n"
+    result = build(tmp_path, {"index.md": page})
+    assert result.returncode == 1
+    assert "index.md:2: WARNING: example failed: autograd-timeout must be a number of seconds" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_reference_cycles_a_page_makes_are_collected(tmp_path: Path) -> None:
+    """A micrograd-style loop makes a cycle per node; memory stays what plain Python uses."""
+    page = """\
+# Page
+
+```pycon
+>>> import gc, resource
+>>> class Node:
+...     def __init__(self):
+...         self.back = lambda: self  # a closure over the node: a cycle
+...         self.payload = bytearray(10_000)
+>>> before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+>>> for _ in range(20_000):
+...     node = Node()
+>>> grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+>>> grown_mb < 50  # 20,000 nodes of 10 kB would be 200 MB if never freed
+True
+```
+"""
+    result = build(tmp_path, {"index.md": page}, "-W")
+    assert result.returncode == 0, result.stderr
+
+
+def test_output_past_sys_stdout_is_part_of_the_example(tmp_path: Path) -> None:
+    page = """\
+# Page
+
+```pycon
+>>> import os, subprocess, sys
+>>> os.write(1, b"said\\n")
+said
+5
+>>> _ = subprocess.run([sys.executable, "-c", "print('from a program')"])
+from a program
+```
+
+```pycon
+>>> os.write(2, b"unseen\\n")
+7
+```
+
+```python
+subprocess.run([sys.executable, "-c", "print('hidden')"])
+```
+"""
+    result = build(tmp_path, {"index.md": page})
+    assert result.returncode == 1
+    assert 'index.md:13: WARNING: example failed: os.write(2, b"unseen\\n")' in result.stderr
+    assert "Got:\n    unseen\n    7" in result.stderr
+    assert "index.md:18: WARNING: example failed: this code block wrote to its file " in (
+        result.stderr
+    )
+    assert "    hidden" in result.stderr
+    assert result.stderr.count("WARNING: example failed") == 2

@@ -42,6 +42,7 @@ time limit with ``autograd-timeout: 120`` in its front matter, and a
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Iterable
@@ -74,6 +75,7 @@ from autograd.sphinxext.figures import (
     visit_value_graph_html,
 )
 from autograd.sphinxext.inline import VISITORS, eval_result, eval_role, show_result
+from autograd.sphinxext.refused import refuse_other_executors, refused
 from autograd.sphinxext.results import apply
 from autograd.sphinxext.runs import PageRun, RunsCollector, runs
 from autograd.sphinxext.stills import (
@@ -82,7 +84,7 @@ from autograd.sphinxext.stills import (
     unfloat_steps,
     visit_latex,
 )
-from autograd.sphinxext.worker import preload, run_page
+from autograd.sphinxext.worker import Failure, preload, run_page
 
 __all__ = ["execute_page", "setup"]
 
@@ -106,20 +108,36 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
     docname = env.docname
     page = str(env.doc2path(docname))
     items = plan_page(doctree, page, slug(docname))
-    if not app.config.autograd_execute:
+    failures = [Failure(source, line, message) for source, line, message in refused(doctree)]
+    examples, seconds = 0, 0.0
+    timeout, bad_timeout = _timeout(app, docname)
+    if bad_timeout is not None:
+        failures.append(bad_timeout)
+    if app.config.autograd_execute:
+        _preload_once(modules=False)
+        result = run_page(
+            items,
+            page,
+            timeout,
+            _project(app),
+            [Path(app.outdir), Path(app.doctreedir)],
+        )
+        for index, found in result.results.items():
+            apply(items[index][0], found)
+        for filename in result.files:
+            env.note_dependency(filename)
+        if result.untracked:
+            logger.info(
+                "autograd: %s runs again at the next build: it %s",
+                docname,
+                " and ".join(result.untracked),
+            )
+            env.note_reread()
+        failures += result.failures
+        examples, seconds = result.examples, result.seconds
+    else:
         _show_placeholders(item_node for item_node, _ in items)
-        return
-    _preload_once(modules=False)
-    result = run_page(
-        items,
-        page,
-        _timeout(app, docname),
-        _project(app),
-        [Path(app.outdir), Path(app.doctreedir)],
-    )
-    for index, found in result.results.items():
-        apply(items[index][0], found)
-    for failure in result.failures:
+    for failure in failures:
         location = (docname, failure.line) if failure.source == page else None
         logger.warning(
             "example failed: %s",
@@ -128,14 +146,12 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
             type="autograd",
             subtype="example",
         )
-    for filename in result.files:
-        env.note_dependency(filename)
-    if result.failures:
+    if failures:
         env.note_reread()  # an unchanged page that failed must not pass next time
     runs(env)[docname] = PageRun(
-        result.examples,
-        result.seconds,
-        tuple(f"{f.source}:{f.line}" for f in result.failures),
+        examples,
+        seconds,
+        tuple(f"{f.source}:{f.line}" for f in failures),
         time.perf_counter() - _read_started.pop(docname, time.perf_counter()),
     )
 
@@ -166,19 +182,57 @@ def _preload_once(modules: bool) -> None:
         _preloaded.add(modules)
 
 
-def _timeout(app: Sphinx, docname: str) -> float:
-    """The page's time limit: its front matter's ``autograd-timeout``, else the config's."""
-    value = app.env.metadata.get(docname, {}).get("autograd-timeout", app.config.autograd_timeout)
+def _timeout(app: Sphinx, docname: str) -> tuple[float, Failure | None]:
+    """The page's time limit: its front matter's ``autograd-timeout``, else the config's.
+
+    A limit that is not a finite number of seconds, 0 or more, is a failure
+    at its line of the front matter (``conf.py``'s is checked when the build
+    starts), and the page runs with the config's limit.
+    """
+    default = float(app.config.autograd_timeout)
+    value = app.env.metadata.get(docname, {}).get("autograd-timeout")
+    if value is None:
+        return default, None
+    seconds = _seconds(value)
+    if seconds is not None:
+        return seconds, None
+    page = str(app.env.doc2path(docname))
+    return default, Failure(
+        page,
+        _front_matter_line(page, "autograd-timeout"),
+        f"autograd-timeout must be a number of seconds, 0 or more (0: no limit), not {value!r}",
+    )
+
+
+def _seconds(value: object) -> float | None:
+    """``value`` as a time limit in seconds, or None if it is not one.
+
+    >>> [_seconds(v) for v in (30, "2.5", 0, -1, ".nan", "inf", "soon", True)]
+    [30.0, 2.5, 0.0, None, None, None, None, None]
+    """
+    if isinstance(value, bool):
+        return None
     try:
-        seconds = float(value)
+        seconds = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _front_matter_line(page: str, key: str) -> int:
+    try:
+        lines = Path(page).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
+
+
+def _check_timeout(app: Sphinx, config: Config) -> None:
+    if _seconds(config.autograd_timeout) is None:
         raise ConfigError(
-            f"{app.env.doc2path(docname)}: autograd-timeout must be a number of seconds, "
-            f"not {value!r}"
-        ) from None
-    if seconds < 0:
-        raise ConfigError(f"autograd-timeout must not be negative, got {value!r}")
-    return seconds
+            "autograd_timeout must be a number of seconds, 0 or more (0: no limit), "
+            f"not {config.autograd_timeout!r}"
+        )
 
 
 def _project(app: Sphinx) -> Path:
@@ -228,22 +282,22 @@ def _report(app: Sphinx, exception: Exception | None) -> None:
     done = runs(app.env)
     if not app.config.autograd_execute:
         logger.info("autograd: examples not run (autograd_execute is off)")
-        return
-    for docname in sorted(done):
-        run = done[docname]
-        logger.info("autograd: %s: %d examples in %.2f s", docname, run.examples, run.seconds)
-    schedule.save_seconds(
-        Path(app.doctreedir), {doc: run.read_seconds for doc, run in done.items()}
-    )
-    examples = sum(run.examples for run in done.values())
-    total = sum(run.seconds for run in done.values())
-    logger.info("autograd: ran %d examples on %d pages in %.2f s", examples, len(done), total)
-    slowest = sorted(done, key=lambda doc: (-done[doc].seconds, doc))[:SLOWEST]
-    if slowest:
-        logger.info(
-            "autograd: slowest pages: %s",
-            ", ".join(f"{doc} ({done[doc].seconds:.2f} s)" for doc in slowest),
+    else:
+        for docname in sorted(done):
+            run = done[docname]
+            logger.info("autograd: %s: %d examples in %.2f s", docname, run.examples, run.seconds)
+        schedule.save_seconds(
+            Path(app.doctreedir), {doc: run.read_seconds for doc, run in done.items()}
         )
+        examples = sum(run.examples for run in done.values())
+        total = sum(run.seconds for run in done.values())
+        logger.info("autograd: ran %d examples on %d pages in %.2f s", examples, len(done), total)
+        slowest = sorted(done, key=lambda doc: (-done[doc].seconds, doc))[:SLOWEST]
+        if slowest:
+            logger.info(
+                "autograd: slowest pages: %s",
+                ", ".join(f"{doc} ({done[doc].seconds:.2f} s)" for doc in slowest),
+            )
     failed = [place for run in done.values() for place in run.failures]
     if failed:
         # Fails the build even without -W: a page must never show a wrong example.
@@ -276,8 +330,10 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("autograd_timeout", 30, "env", types=[int, float])
     app.add_config_value("autograd_graphviz", "wasm", "env", types=[str])
     app.connect("config-inited", _choose_graphviz)
+    app.connect("config-inited", _check_timeout)
     app.connect("env-before-read-docs", _start_build)
     app.add_env_collector(RunsCollector)
+    app.connect("builder-inited", refuse_other_executors)
     app.connect("source-read", _note_read_start)
     # Before Sphinx's collectors read the page: a title holding an {eval} is
     # collected with its value.

@@ -27,6 +27,7 @@ __all__ = [
     "TIMEOUT_CLASS",
     "TRANSCRIPT_CLASS",
     "Item",
+    "highlighted_as",
     "kind_of",
     "page_items",
     "plan_page",
@@ -35,11 +36,11 @@ __all__ = [
 ]
 
 CONSOLE_LANGUAGES = frozenset({"pycon", "python-console"})
-"""The languages of an interactive session; every such block runs as a doctest."""
+"""The usual names of an interactive session; every block the site highlights as one runs."""
 SCRIPT_LANGUAGES = frozenset({"python", "py", "python3"})
-"""The languages of a script; the block runs, and must print nothing."""
-PROMPT_LANGUAGES = SCRIPT_LANGUAGES | {"default", ""}
-"""The languages whose blocks are a doctest when they start with ``>>>``."""
+"""The usual names of a script; every block the site highlights as Python code runs."""
+PROMPT_LANGUAGES = frozenset({"default", "", "none"})
+"""Unmarked blocks (an indented one is ``none``): a doctest when they start with ``>>>``."""
 TIMEOUT_CLASS = re.compile(r"autograd-timeout-(\d+)")
 """The class that sets one block's time limit in seconds (``:class: autograd-timeout-120``)."""
 RUN_CLASS = "autograd-run"
@@ -86,17 +87,44 @@ def kind_of(node: nodes.Node) -> str | None:
         return None
     if TRANSCRIPT_CLASS in node["classes"]:
         return None
-    language = node.get("language", "")
+    language = node.get("language", "") or ""
+    text = node.astext()
     if "source" in node:  # a {literalinclude} shows a file; it runs only when asked to
         if RUN_CLASS not in node["classes"]:
             return None
-        return "doctest" if language in CONSOLE_LANGUAGES else "script"
-    if language in CONSOLE_LANGUAGES:
+        return "doctest" if highlighted_as(language) == "console" else "script"
+    if language.lower() in PROMPT_LANGUAGES:
+        return "doctest" if text.lstrip().startswith(">>>") else None
+    shown_as = highlighted_as(language)
+    if shown_as == "console" or (shown_as == "python" and text.lstrip().startswith(">>>")):
         return "doctest"
-    if language in PROMPT_LANGUAGES and node.astext().lstrip().startswith(">>>"):
-        return "doctest"
-    if language in SCRIPT_LANGUAGES:
-        return "script"
+    return "script" if shown_as == "python" else None
+
+
+def highlighted_as(language: str) -> str | None:
+    """How the site highlights a block in ``language``: ``"console"``, ``"python"`` or neither.
+
+    The same names Sphinx and Pygments accept, in any case: what the page
+    shows as Python is what runs.
+
+    >>> from autograd.sphinxext.blocks import highlighted_as
+    >>> [highlighted_as(name) for name in ("PyCon", "pycon3", "Python3", "py", "sage", "text")]
+    ['console', 'console', 'python', 'python', 'python', None]
+    """
+    from pygments.lexers import PythonConsoleLexer, PythonLexer, get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    name = language.strip().lower()
+    if name in ("pycon3", "python-console3"):  # Sphinx's own alias
+        name = "pycon"
+    try:
+        lexer = get_lexer_by_name(name) if name else None
+    except ClassNotFound:
+        return None
+    if isinstance(lexer, PythonConsoleLexer):
+        return "console"
+    if isinstance(lexer, PythonLexer):
+        return "python"
     return None
 
 

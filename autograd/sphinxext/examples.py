@@ -183,15 +183,20 @@ class PageRunner:
         timeout: float | None = None,
         on_start: Callable[[str, int], None] | None = None,
         on_check: Callable[[Checked], None] | None = None,
+        written: Callable[[], str] | None = None,
+        log: TextIO | None = None,
     ) -> None:
         self.filename = filename
         self._on_check = on_check
+        # What reached the process's stdout and stderr file descriptors since last
+        # asked (a program an example started, os.write): part of the example's output.
+        self.written = written or (lambda: "")
         self.namespace: dict[str, Any] = {"__name__": "__page__"}
         self.examples_run = 0
         self.timeout = timeout
         self._on_start = on_start or (lambda source, line: None)
         self._warnings: list[str] | None = None
-        self._stderr = _PageStderr()
+        self._stderr = _PageStderr(log)
 
     def run_doctest(
         self, text: str, first_line: int, source: str | None = None
@@ -221,6 +226,8 @@ class PageRunner:
         compared_here: list[Checked] = []
 
         def check(example: doctest.Example, got: str, raised: bool, flags: int) -> None:
+            if not raised:  # what went past sys.stdout came first, as in a console
+                got = self.written() + got
             want = (example.exc_msg or "") if raised else example.want
             line = first_line + example.lineno
             checked = Checked(source, line, example.source, want, got, raised, flags)
@@ -250,7 +257,13 @@ class PageRunner:
             for example, message in runner.collected
         ]
         mismatches = [found for c in compared_here if (found := compare(c)) is not None]
-        return mismatches + _with_stderr(failures + escaped, stderr.getvalue())
+        failures = _with_stderr(failures + escaped, stderr.getvalue())
+        late = self.written()  # after the last output was taken: with a failure, or alone
+        if late and failures:
+            failures[-1] = _with_output(failures[-1], late)
+        elif late:
+            failures.append(_with_output(ExampleFailure(first_line, "this block"), late))
+        return mismatches + failures
 
     def run_script(
         self, code: str, first_line: int, source: str | None = None
@@ -281,10 +294,12 @@ class PageRunner:
             assert error_type is not None and error is not None
             line = _line_in(tb, source) or getattr(error, "lineno", None) or first_line
             message = _format_exception(error_type, error).rstrip()
-            return _with_stderr(
+            failed = _with_stderr(
                 [ExampleFailure(line, f"this code block raised:\n    {message}")],
                 stderr.getvalue(),
             )
+            late = self.written()
+            return [_with_output(failed[0], late)] if late else failed
         self._stderr.into(None)
         failures = [
             ExampleFailure(first_line, f"this code block gave a warning:\n    {warning}")
@@ -293,6 +308,7 @@ class PageRunner:
         for what, text in (
             ("printed output that", printed.getvalue()),
             ("wrote to stderr what", stderr.getvalue()),
+            ("wrote to its file descriptors (a program it started, os.write) what", self.written()),
         ):
             if text:
                 failures.append(
@@ -385,10 +401,11 @@ class _PageStderr(io.TextIOBase):
     stderr. Closing it does not close anything: the page goes on.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, log: TextIO | None = None) -> None:
         super().__init__()
         self._target: TextIO | None = None
         self._kept = io.StringIO()
+        self._log = log
 
     def into(self, target: TextIO | None) -> io.StringIO:
         """Send what follows to ``target`` (None: the build's log); return where it is kept."""
@@ -404,14 +421,15 @@ class _PageStderr(io.TextIOBase):
         return True
 
     def write(self, text: str) -> int:
-        target = self._target or sys.__stderr__
+        target = self._target or self._log or sys.__stderr__
         if target is not None:
             target.write(text)
         return self._kept.write(text)
 
     def flush(self) -> None:
-        if self._target is None and sys.__stderr__ is not None:
-            sys.__stderr__.flush()
+        log = self._log or sys.__stderr__
+        if self._target is None and log is not None:
+            log.flush()
 
     def close(self) -> None:
         pass
@@ -424,6 +442,12 @@ def _with_stderr(failures: list[ExampleFailure], stderr: str) -> list[ExampleFai
         ExampleFailure(f.line, f"{f.message.rstrip()}\nIt wrote to stderr:\n{_indent(stderr)}")
         for f in failures
     ]
+
+
+def _with_output(failure: ExampleFailure, written: str) -> ExampleFailure:
+    message = failure.message.rstrip()
+    text = f"{message}\nIt wrote to its file descriptors (a program it started, os.write):\n"
+    return ExampleFailure(failure.line, text + _indent(written))
 
 
 def _line_in(tb: TracebackType | None, filename: str) -> int | None:

@@ -172,7 +172,12 @@ class _Walk:
         if kind == "doctest":
             assert isinstance(node, nodes.Element)
             parser = doctest.DocTestParser()
-            examples = parser.get_examples(node.astext())
+            try:
+                examples = parser.get_examples(node.astext())
+            except ValueError:  # the page process reported it at its line; show it as text
+                self.seen.add(id(node))
+                self.prose.append(f"```pycon\n{node.astext().rstrip()}\n```")
+                return
             _mark(node)
             self.seen.add(id(node))
             self.add(DoctestStep(examples))

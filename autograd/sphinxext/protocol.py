@@ -121,10 +121,12 @@ class Failed(msgspec.Struct, frozen=True, tag=True):
 
 
 class Finished(msgspec.Struct, frozen=True, tag=True):
-    """The page ran to its end: ``examples`` run, and the project ``files`` it read."""
+    """The page ran to its end: ``examples`` run, the project ``files`` it read, and
+    what else it read that no file records (``untracked``: it listed a folder, say)."""
 
     examples: int
     files: tuple[str, ...]
+    untracked: tuple[str, ...] = ()
 
 
 Message = Started | Checked | Filled | Failed | Finished

@@ -31,6 +31,7 @@ import select
 import signal
 import struct
 import sys
+import tempfile
 import time
 import traceback
 import warnings
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TextIO
 
 import msgspec
 from docutils import nodes
@@ -94,6 +95,7 @@ class PageResult:
     examples: int = 0
     seconds: float = 0.0
     files: list[str] = field(default_factory=list)
+    untracked: list[str] = field(default_factory=list)  # what the page read that no file records
 
 
 def preload(modules: bool = True) -> None:
@@ -118,7 +120,12 @@ def run_page(
     project: Path,
     excluded: Iterable[Path],
 ) -> PageResult:
-    """Run ``items`` in a child process; return what they gave."""
+    """Run ``items`` in a child process; return what they gave.
+
+    The page may not change files in ``project`` or in the ``excluded``
+    folders (the build's output), and files it reads there, except in the
+    ``excluded`` folders, are its dependencies.
+    """
     sys.stdout.flush()
     sys.stderr.flush()
     read_end, write_end = os.pipe()
@@ -126,10 +133,9 @@ def run_page(
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_end)
-        _child(write_end, items, page, timeout, project, list(excluded))
+        excluded = list(excluded)
+        _child(write_end, items, page, timeout, project, excluded, [project, *excluded])
     os.close(write_end)
-    with contextlib.suppress(OSError):  # the child has done it, or is already gone
-        os.setpgid(pid, pid)
     result = PageResult()
     reported: set[tuple[str, int]] = set()
     try:
@@ -201,7 +207,7 @@ def _collect(
             message = reader.next(wait)
         except ProtocolError:
             return "garbled", place, limit
-        if message is not None and message != "end":
+        if message is not None and not isinstance(message, str):
             result.messages.append(message)
         match message:
             case None:
@@ -221,8 +227,9 @@ def _collect(
             case Failed(source, line, text):
                 reported.add((source, line))
                 result.failures.append(Failure(source, line, text))
-            case Finished(examples, files):
+            case Finished(examples, files, untracked):
                 result.examples, result.files = examples, list(files)
+                result.untracked = list(untracked)
                 return "done", place, limit
 
 
@@ -323,9 +330,11 @@ def _child(
     timeout: float,
     project: Path,
     excluded: list[Path],
+    protected: list[Path],
 ) -> None:
     """Run the page and report; never returns."""
     code = 0
+    log: TextIO = sys.__stderr__ or sys.stderr
     try:
 
         def send(message: Message) -> None:
@@ -338,13 +347,17 @@ def _child(
             while data:  # a pipe may take a long message in parts
                 data = data[os.write(write_end, data) :]
 
-        read: set[str] = set()
-        _prepare_process(read)
+        capture = _Capture()
+        log = capture.log
+        watch = _Watch(protected)
+        _prepare_process(page, watch, log)
         runner = PageRunner(
             page,
             timeout=timeout or None,
             on_start=lambda source, line: send(Started(source, line, runner.timeout or 0)),
             on_check=send,
+            written=capture.written,
+            log=log,
         )
         warnings.showwarning = runner.show_warning
         for index, (node, item) in enumerate(items):
@@ -354,39 +367,145 @@ def _child(
                 send(Failed(item.source, failure.line, failure.message))
             if found is not None:
                 send(Filled(index, found))
-        files = _project_files(read, project, excluded)
-        send(Finished(runner.examples_run, tuple(files)))
+        files = _project_files(watch.read, project, excluded)
+        send(Finished(runner.examples_run, tuple(files), tuple(sorted(watch.untracked))))
     except BaseException:
         code = WORKER_FAILED
-        traceback.print_exc()
+        traceback.print_exc(file=log)
+        log.flush()
     finally:
         os._exit(code)
 
 
-def _prepare_process(read: set[str]) -> None:
+def _prepare_process(page: str, watch: _Watch, log: TextIO) -> None:
     """The same starting state for every page, and no way to wait for input."""
-    os.setpgid(0, 0)
+    # A session of its own: one process group to stop, and no controlling
+    # terminal, so that nothing (getpass() opens /dev/tty) can wait for a reader.
+    os.setsid()
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     sys.stdin = open(os.devnull)  # noqa: SIM115 (it lives as long as the process)
-    # The page's objects die with the process: no cyclic collector needed.
-    gc.disable()
+    # Whatever folder the build was started from, a page runs in its own.
+    os.chdir(Path(page).resolve().parent)
+    # The collector runs as in any Python program (a page's reference cycles are
+    # freed), but never scans the objects the page process starts with.
+    gc.freeze()
     random.seed(0)
     if "numpy" in sys.modules:
         sys.modules["numpy"].random.seed(0)
-    sys.meta_path.insert(0, _AsIfPreloaded())
+    sys.meta_path.insert(0, _AsIfPreloaded(log))
     warnings.resetwarnings()
     warnings.simplefilter("always")
     # When an unclosed file is collected says nothing about the example that made it.
     warnings.simplefilter("ignore", ResourceWarning)
+    sys.addaudithook(watch.audit)
 
-    def note_open(event: str, args: tuple[Any, ...]) -> None:
+
+class _Capture:
+    """The page process's stdout and stderr file descriptors, kept in a file and read back.
+
+    Output that goes past ``sys.stdout`` and ``sys.stderr`` (a program an
+    example started, ``os.write(1, ...)``, a C library) is then part of the
+    example's output, checked like the rest, instead of reaching the build's
+    log unseen. ``log`` is the build's own stderr, for what the page process
+    itself has to say.
+    """
+
+    def __init__(self) -> None:
+        self.log: TextIO = os.fdopen(
+            os.dup(2), "w", buffering=1, encoding="utf-8", errors="backslashreplace"
+        )
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (it lives as long as the process)
+        self._fd = self._file.fileno()
+        for fd in (1, 2):
+            os.dup2(self._fd, fd)
+        self._seen = 0
+
+    def written(self) -> str:
+        """What reached the file descriptors since the last call."""
+        for stream in (sys.__stdout__, sys.__stderr__):
+            with contextlib.suppress(Exception):
+                if stream is not None:
+                    stream.flush()
+        size = os.fstat(self._fd).st_size
+        data = os.pread(self._fd, size - self._seen, self._seen)
+        self._seen = size
+        return data.decode("utf-8", "backslashreplace")
+
+
+_WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_CHANGES = {
+    "os.remove": (0,),
+    "os.rename": (0, 1),
+    "os.rmdir": (0,),
+    "os.mkdir": (0,),
+    "os.truncate": (0,),
+    "os.chmod": (0,),
+    "os.chown": (0,),
+    "os.symlink": (1,),
+    "os.link": (1,),
+    "os.utime": (0,),
+    "shutil.rmtree": (0,),
+    "shutil.copyfile": (1,),
+    "shutil.move": (0, 1),
+}
+"""Audit events that change a file or folder, and which of their arguments names it."""
+_UNTRACKED = {
+    "os.listdir": "listed a folder",
+    "os.scandir": "listed a folder",
+    "subprocess.Popen": "started a program",
+    "os.system": "started a program",
+    "os.posix_spawn": "started a program",
+    "os.exec": "started a program",
+    "sqlite3.connect": "opened a database",
+    "socket.connect": "opened a connection",
+}
+"""Audit events whose input the build cannot follow from one build to the next."""
+
+
+class _Watch:
+    """What a page reads, and the folders it must not change.
+
+    Files the page reads become the page's dependencies; a page that lists
+    a folder, starts a program, opens a database or a connection read
+    something no dependency records, so it runs again at the next build.
+    A page that tries to write into the project, the output or the build's
+    own folder gets a `PermissionError` at that line.
+    """
+
+    def __init__(self, protected: list[Path]) -> None:
+        self.read: set[str] = set()
+        self.untracked: set[str] = set()
+        self.protected = [folder.resolve() for folder in protected]
+
+    def audit(self, event: str, args: tuple[Any, ...]) -> None:
         if event == "open" and isinstance(args[0], str | bytes | os.PathLike):
-            mode = args[1] if len(args) > 1 and isinstance(args[1], str) else "r"
-            if "r" in mode and "+" not in mode:
-                read.add(os.fsdecode(args[0]))
+            mode, flags = args[1], args[2] if len(args) > 2 else 0
+            writes = (
+                any(letter in mode for letter in "wax+")
+                if isinstance(mode, str)
+                else bool(isinstance(flags, int) and flags & _WRITES)
+            )
+            if writes:
+                self._refuse(event, args[0])
+            else:
+                self.read.add(os.fsdecode(args[0]))
+        elif event in _CHANGES:
+            for index in _CHANGES[event]:
+                self._refuse(event, args[index])
+        elif event in _UNTRACKED:
+            self.untracked.add(_UNTRACKED[event])
 
-    sys.addaudithook(note_open)
+    def _refuse(self, event: str, path: object) -> None:
+        if not isinstance(path, str | bytes | os.PathLike):
+            return  # a file descriptor: it was opened, and checked, before
+        target = Path(os.fsdecode(path)).resolve()
+        for folder in self.protected:
+            if target.is_relative_to(folder):
+                raise PermissionError(
+                    f"a page may not change files in {folder} ({event} {target}); "
+                    "write into a temporary folder (tempfile.TemporaryDirectory) instead"
+                )
 
 
 class _AsIfPreloaded(importlib.abc.MetaPathFinder):
@@ -401,7 +520,8 @@ class _AsIfPreloaded(importlib.abc.MetaPathFinder):
     page's is. A mere lookup (``importlib.util.find_spec``) changes nothing.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, log: TextIO) -> None:
+        self._log = log
         self._looking = False
         self._packages = {name.partition(".")[0] for name in PRELOADED}
 
@@ -421,7 +541,7 @@ class _AsIfPreloaded(importlib.abc.MetaPathFinder):
         load = loader.exec_module
 
         def exec_module_quietly(module: ModuleType) -> None:
-            with contextlib.redirect_stderr(sys.__stderr__):
+            with contextlib.redirect_stderr(self._log):
                 load(module)
             if fullname == "numpy":
                 module.random.seed(0)
@@ -445,6 +565,10 @@ def _run_item(
                 target = runner.evaluate(item.text, item.source)
             except BaseException as error:
                 message = f"{what}: cannot evaluate {item.text!r}: {type(error).__name__}: {error}"
+                return None, [ExampleFailure(item.line, message)]
+            written = runner.written()
+            if written:
+                message = f"{what} wrote output the page does not show:\n{written}"
                 return None, [ExampleFailure(item.line, message)]
             if item.kind == "eval":
                 text = str(target)
