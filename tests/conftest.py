@@ -22,6 +22,10 @@ PROGRAMS: dict[str, tuple[tuple[str, ...], str]] = {
 
 NO_SKIP = "AUTOGRAD_NO_SKIP"
 
+# Builds that the tests start run with the hash seed a build would start itself
+# again with (see autograd.sphinxext), which saves them that start.
+os.environ.setdefault("PYTHONHASHSEED", "0")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(

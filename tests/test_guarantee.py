@@ -370,3 +370,94 @@ subprocess.run([sys.executable, "-c", "print('hidden')"])
     )
     assert "    hidden" in result.stderr
     assert result.stderr.count("WARNING: example failed") == 2
+
+
+def test_a_page_that_read_an_environment_variable_runs_again_when_it_changes(
+    tmp_path: Path,
+) -> None:
+    page = "# Page\n\n```pycon\n>>> import os\n>>> os.environ.get('LESSON_GREETING')\n'hi'\n```\n"
+    assert build(tmp_path, {"index.md": page}, "-W", env={"LESSON_GREETING": "hi"}).returncode == 0
+    same = build(tmp_path, {}, "-W", fresh=False, quiet=False, env={"LESSON_GREETING": "hi"})
+    assert same.returncode == 0 and "autograd: index:" not in same.stdout  # nothing to run
+    changed = build(tmp_path, {}, fresh=False, env={"LESSON_GREETING": "hello"})
+    assert changed.returncode == 1
+    assert "index.md:5: WARNING: example failed: os.environ.get('LESSON_GREETING')" in (
+        changed.stderr
+    )
+
+
+@pytest.mark.parametrize("seed", ["random", "1", "77"])
+def test_a_printed_set_is_the_same_whatever_hash_seed_the_build_starts_with(
+    tmp_path: Path, seed: str
+) -> None:
+    page = """\
+# Page
+
+```pycon
+>>> {'apple', 'banana', 'cherry', 'elder', 'damson'}
+{'banana', 'apple', 'cherry', 'elder', 'damson'}
+```
+"""
+    result = build(tmp_path, {"index.md": page}, "-W", env={"PYTHONHASHSEED": seed})
+    assert result.returncode == 0, result.stderr
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z" and os.path.exists(f"/proc/{pid}")
+
+
+def _page_that_starts_a_session_of_its_own(pids: Path, then: str) -> str:
+    return f"""\
+# Page
+
+```python
+import os, subprocess, sys, time
+sleeper = subprocess.Popen(
+    [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
+)
+with open({str(pids)!r}, "w") as file:
+    file.write(f"{{os.getpid()}} {{sleeper.pid}}")
+{then}
+```
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_nothing_a_page_starts_outlives_the_build(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    page = _page_that_starts_a_session_of_its_own(pids, "")
+    assert build(tmp_path, {"index.md": page}, "-W").returncode == 0
+    page_process, sleeper = map(int, pids.read_text().split())
+    assert not _alive(page_process) and not _alive(sleeper)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_build_stopped_with_sigterm_leaves_nothing_running(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    pids = tmp_path / "pids"
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(CONF)
+    page = _page_that_starts_a_session_of_its_own(pids, "time.sleep(120)")
+    (source / "index.md").write_text(page)
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-q"]
+    build_process = subprocess.Popen([*command, str(source), str(tmp_path / "out")])
+    deadline = time.monotonic() + 60
+    while not pids.exists() or not pids.read_text():
+        assert time.monotonic() < deadline, "the page never started"
+        time.sleep(0.1)
+    page_process, sleeper = map(int, pids.read_text().split())
+    build_process.send_signal(signal.SIGTERM)
+    build_process.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while (_alive(page_process) or _alive(sleeper)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(page_process) and not _alive(sleeper)

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -77,7 +78,7 @@ from autograd.sphinxext.figures import (
 from autograd.sphinxext.inline import VISITORS, eval_result, eval_role, show_result
 from autograd.sphinxext.refused import refuse_other_executors, refused
 from autograd.sphinxext.results import apply
-from autograd.sphinxext.runs import PageRun, RunsCollector, runs
+from autograd.sphinxext.runs import PageRun, RunsCollector, changed_environ, environ_read, runs
 from autograd.sphinxext.stills import (
     drop_decorative_svg,
     in_epub_too,
@@ -126,6 +127,7 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
             apply(items[index][0], found)
         for filename in result.files:
             env.note_dependency(filename)
+        environ_read(env)[docname] = result.environ
         if result.untracked:
             logger.info(
                 "autograd: %s runs again at the next build: it %s",
@@ -276,6 +278,13 @@ def _choose_graphviz(app: Sphinx, config: Config) -> None:
     os.environ["AUTOGRAD_GRAPHVIZ"] = choice
 
 
+def _environ_changed(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """Pages that read an environment variable whose value changed run again."""
+    return [doc for doc in changed_environ(env, os.environ) if doc not in removed]
+
+
 def _report(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         return
@@ -305,8 +314,32 @@ def _report(app: Sphinx, exception: Exception | None) -> None:
         logger.error("%d example(s) failed: %s", len(failed), ", ".join(sorted(failed)))
 
 
+def _run_with_a_fixed_hash_seed() -> None:
+    """Start ``sphinx-build`` again with ``PYTHONHASHSEED=0``, unless it runs so already.
+
+    Page processes are forked from the build, so they hash strings as the
+    build does; with Python's random seed a printed set of strings could
+    differ from one build to the next. Only a build started from the command
+    line is started again (a program that runs Sphinx inside itself keeps
+    its own seed).
+    """
+    if os.environ.get("PYTHONHASHSEED") == "0":
+        return
+    program = Path(sys.argv[0]) if sys.argv else Path()
+    from_command_line = program.name == "sphinx-build" or program.parts[-2:] == (
+        "sphinx",
+        "__main__.py",
+    )
+    if from_command_line and sys.orig_argv:
+        os.environ["PYTHONHASHSEED"] = "0"
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, sys.orig_argv)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives, the page runner and the stylesheet."""
+    _run_with_a_fixed_hash_seed()
     os.environ.setdefault("MPLBACKEND", "Agg")
     app.add_directive("value-graph", ValueGraphDirective)
     app.add_directive("live-plot", LivePlotDirective)
@@ -333,6 +366,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _check_timeout)
     app.connect("env-before-read-docs", _start_build)
     app.add_env_collector(RunsCollector)
+    app.connect("env-get-outdated", _environ_changed)
     app.connect("builder-inited", refuse_other_executors)
     app.connect("source-read", _note_read_start)
     # Before Sphinx's collectors read the page: a title holding an {eval} is

@@ -121,12 +121,14 @@ class Failed(msgspec.Struct, frozen=True, tag=True):
 
 
 class Finished(msgspec.Struct, frozen=True, tag=True):
-    """The page ran to its end: ``examples`` run, the project ``files`` it read, and
-    what else it read that no file records (``untracked``: it listed a folder, say)."""
+    """The page ran to its end: ``examples`` run, the project ``files`` it read, the
+    ``environ`` variables it read, and what else it read that no file records
+    (``untracked``: it listed a folder, say)."""
 
     examples: int
     files: tuple[str, ...]
     untracked: tuple[str, ...] = ()
+    environ: dict[str, str | None] = {}  # the variables it read, and their values (None: unset)
 
 
 Message = Started | Checked | Filled | Failed | Finished

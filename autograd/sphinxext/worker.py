@@ -96,6 +96,7 @@ class PageResult:
     seconds: float = 0.0
     files: list[str] = field(default_factory=list)
     untracked: list[str] = field(default_factory=list)  # what the page read that no file records
+    environ: dict[str, str | None] = field(default_factory=dict)  # variables read: their values
 
 
 def preload(modules: bool = True) -> None:
@@ -227,9 +228,9 @@ def _collect(
             case Failed(source, line, text):
                 reported.add((source, line))
                 result.failures.append(Failure(source, line, text))
-            case Finished(examples, files, untracked):
+            case Finished(examples, files, untracked, environ):
                 result.examples, result.files = examples, list(files)
-                result.untracked = list(untracked)
+                result.untracked, result.environ = list(untracked), dict(environ)
                 return "done", place, limit
 
 
@@ -284,11 +285,70 @@ def _status(status: int) -> str:
 
 
 def _stop(pid: int) -> None:
-    """End the child and anything it left running in its process group."""
+    """End the child and everything it started, in its process group or not."""
+    _kill_descendants(pid)
     with contextlib.suppress(OSError):
         os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(root: int) -> list[int]:
+    """The processes below ``root``, from Linux's ``/proc`` (none elsewhere)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # the name in parentheses may hold spaces; the parent's pid follows it
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.parent.name)] = int(fields[1])
+    found, frontier = [], [root]
+    while frontier:
+        children = [pid for pid, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def _kill_descendants(root: int) -> None:
+    """Kill every process below ``root``, also those that started a session of their own."""
+    for _ in range(20):  # a process may start another while we look
+        found = _descendants(root)
+        if not found:
+            return
+        for pid in found:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if root == os.getpid():
+            with contextlib.suppress(ChildProcessError):
+                while os.waitpid(-1, os.WNOHANG)[0]:
+                    pass
+        time.sleep(0.01)
+
+
+def _stay_with_the_build(build: int) -> None:
+    """Make the page process the parent of every orphan below it, and end with the build.
+
+    Linux only: a process an example starts in a session of its own is
+    reparented to the page process when its own parent ends, so the page
+    process can end it; and the page process is told (SIGTERM) when the
+    process that forked it ends, and then ends what it started.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    child_subreaper, parent_death_signal = 36, 1  # PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG
+    libc.prctl(child_subreaper, 1, 0, 0, 0)
+    libc.prctl(parent_death_signal, signal.SIGTERM, 0, 0, 0)
+
+    def end(signum: int, frame: object) -> None:
+        _kill_descendants(os.getpid())
+        os._exit(WORKER_FAILED)
+
+    signal.signal(signal.SIGTERM, end)
+    if os.getppid() != build:  # the build ended before the signal was asked for
+        end(signal.SIGTERM, None)
 
 
 class _Reader:
@@ -334,6 +394,7 @@ def _child(
 ) -> None:
     """Run the page and report; never returns."""
     code = 0
+    build = os.getppid()
     log: TextIO = sys.__stderr__ or sys.stderr
     try:
 
@@ -350,7 +411,7 @@ def _child(
         capture = _Capture()
         log = capture.log
         watch = _Watch(protected)
-        _prepare_process(page, watch, log)
+        _prepare_process(page, watch, log, build)
         runner = PageRunner(
             page,
             timeout=timeout or None,
@@ -368,20 +429,23 @@ def _child(
             if found is not None:
                 send(Filled(index, found))
         files = _project_files(watch.read, project, excluded)
-        send(Finished(runner.examples_run, tuple(files), tuple(sorted(watch.untracked))))
+        untracked = tuple(sorted(watch.untracked))
+        send(Finished(runner.examples_run, tuple(files), untracked, watch.environ))
     except BaseException:
         code = WORKER_FAILED
         traceback.print_exc(file=log)
         log.flush()
     finally:
+        _kill_descendants(os.getpid())  # nothing a page started outlives it
         os._exit(code)
 
 
-def _prepare_process(page: str, watch: _Watch, log: TextIO) -> None:
+def _prepare_process(page: str, watch: _Watch, log: TextIO, build: int) -> None:
     """The same starting state for every page, and no way to wait for input."""
     # A session of its own: one process group to stop, and no controlling
     # terminal, so that nothing (getpass() opens /dev/tty) can wait for a reader.
     os.setsid()
+    _stay_with_the_build(build)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     sys.stdin = open(os.devnull)  # noqa: SIM115 (it lives as long as the process)
@@ -399,6 +463,7 @@ def _prepare_process(page: str, watch: _Watch, log: TextIO) -> None:
     # When an unclosed file is collected says nothing about the example that made it.
     warnings.simplefilter("ignore", ResourceWarning)
     sys.addaudithook(watch.audit)
+    watch.watch_environ()
 
 
 class _Capture:
@@ -476,7 +541,24 @@ class _Watch:
     def __init__(self, protected: list[Path]) -> None:
         self.read: set[str] = set()
         self.untracked: set[str] = set()
+        self.environ: dict[str, str | None] = {}
         self.protected = [folder.resolve() for folder in protected]
+
+    def watch_environ(self) -> None:
+        """Note each variable read from ``os.environ`` (``os.getenv`` too), set or not."""
+        seen = self.environ
+
+        class ReadEnviron(type(os.environ)):  # type: ignore[misc]
+            def __getitem__(self, key: str) -> str:
+                try:
+                    value: str = super().__getitem__(key)
+                except KeyError:
+                    seen.setdefault(key, None)
+                    raise
+                seen.setdefault(key, value)
+                return value
+
+        os.environ.__class__ = ReadEnviron
 
     def audit(self, event: str, args: tuple[Any, ...]) -> None:
         if event == "open" and isinstance(args[0], str | bytes | os.PathLike):
