@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -137,17 +138,31 @@ def docs_live(session: nox.Session) -> None:
     )
 
 
+def _npm_version_mismatch(name: str) -> bool:
+    """Does ``node_modules`` lack the version of ``name`` that ``package-lock.json`` pins?"""
+    lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    manifest = ROOT / "node_modules" / name / "package.json"
+    installed = json.loads(manifest.read_text())["version"] if manifest.exists() else None
+    return bool(installed != lock[f"node_modules/{name}"]["version"])
+
+
 @nox.session(default=False)
 def browser(session: nox.Session) -> None:
-    """Open every built page in headless Chromium; fail on a console error or empty diagram.
+    """Open every built page in headless Chromium; fail on a console error, an empty
+    diagram, or an accessibility violation that axe-core rates critical or serious.
 
-    Then, on three lessons: the notebook download, Run in browser, an edit, a redrawn graph.
+    Then, on every lesson: the notebook download, and Run in browser showing what the
+    page shows; on three, an edit and a redrawn graph.
     """
     if not (BUILD / "html" / "index.html").exists():
         session.error("build/html is missing: run `nox -s docs` first")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         session.error("Chromium is not installed: apt-get install chromium")
+    # axe-core is a devDependency in package-lock.json: the docs build's `npm ci` installs
+    # it, but a node_modules installed before it was pinned (or without it) lacks it.
+    if _npm_version_mismatch("axe-core"):
+        session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
     session.install("-e", ".", "playwright", "nbformat")
     env = {"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "CHROMIUM": chromium}
     session.run("python", "tools/check_site.py", str(BUILD / "html"), env=env)

@@ -30,7 +30,8 @@ extensions = [
 source_suffix = {".md": "markdown"}
 root_doc = "index"
 exclude_patterns = ["_build"]
-templates_path: list[str] = []
+# furo with fixes for screen readers (see the templates).
+templates_path = ["_templates"]
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
@@ -125,8 +126,9 @@ template_bridge = "autograd.sphinxext.templates.CachingTemplateLoader"
 html_favicon = "favicon.svg"
 html_title = "autograd: back-propagation, run and drawn"
 html_static_path = ["static"]
-# Search snippets show formulas as text instead of their TeX source.
-html_js_files = ["search-math.js"]
+# Search snippets show formulas as text instead of their TeX source; code blocks and
+# graphs that scroll sideways can be scrolled with the keyboard.
+html_js_files = ["search-math.js", ("scroll-regions.js", {"defer": "defer"})]
 html_last_updated_fmt = None
 html_copy_source = False
 html_theme_options = {

@@ -91,7 +91,9 @@ def test_a_good_page_builds_with_its_diagram_and_plot(tmp_path: Path) -> None:
     result = build(tmp_path, {"index.md": GOOD_PAGE}, "-W")
     assert result.returncode == 0, result.stderr
     html = (tmp_path / "out" / "index.html").read_text()
-    assert '<div class="value-graph-drawing" role="img"' in html
+    # The layout that scrolls is the image, with its description as its name.
+    layout = '<div class="graph-layout graph-wide" role="img"'
+    assert '<div class="value-graph-drawing">' + layout in html
     assert "grad 3.0000" in html  # a's gradient, drawn after backward()
     assert 'aria-label="b = a * 3, where a = 2; b = 6. Gradients: b 1, a 3."' in html
     assert '<img class="live-plot-drawing live-plot-light" src="_images/plot-' in html

@@ -6,9 +6,15 @@ colour scheme. Fails on a console error, a page error, a failed request, a
 live figure that renders empty, graph text rendered smaller than 11 CSS px, a
 label that spills out of its box, a plot that stays bright in dark mode,
 backward-steps controls that do not change the frame and its caption, a
-search that finds nothing, or a copy button that copies prompts or output.
-Prints the smallest rendered graph text of each page and saves screenshots of
-the landing page, lesson 4's backward steps and lesson 14's plots.
+search that finds nothing, a copy button that copies prompts or output, a
+box that scrolls sideways but cannot be scrolled with the keyboard, or an
+accessibility violation that axe-core (from npm, pinned in
+package-lock.json) rates critical or serious, in either colour scheme (all
+its default rules at desktop width; at phone width, its rule for boxes that
+scroll).
+Prints the smallest rendered graph text of each page, the count of axe-core's
+findings of each severity, and saves screenshots of the landing page, lesson
+4's backward steps and lesson 14's plots.
 Exercise dropdowns are opened first, so the figures in them are checked too.
 
 Usage: python tools/check_site.py build/html [--measure-only]
@@ -17,16 +23,28 @@ Usage: python tools/check_site.py build/html [--measure-only]
 from __future__ import annotations
 
 import functools
+import json
 import os
 import shutil
 import sys
 import threading
+import time
+from collections import Counter
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, sync_playwright
 
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# The severities that fail the check; the others are counted and printed.
+AXE_FAILING = ("critical", "serious")
+AXE_SEVERITIES = ("critical", "serious", "moderate", "minor")
+# All of axe-core's default rules run at desktop width, in both colour schemes. At
+# phone width the colours and the markup are the same; what changes is what is
+# shown and what no longer fits, so only the rule for boxes that scroll runs there.
+AXE_PHONE_RULES = ["scrollable-region-focusable"]
 MIN_TEXT_PX = 11.0
 MAX_DARK_LUMINANCE = 0.45
 VIEWPORTS = {"desktop": (1366, 900), "phone": (390, 844)}
@@ -174,6 +192,66 @@ STEPS_SCRIPT = """async () => {
 }"""
 
 
+# axe-core's violations on the page as it is (dropdowns open): each rule, and the
+# severity and CSS selector of each element that breaks it.
+AXE_SCRIPT = """async (rules) => {
+  // Two frames: the page's own observers see the dropdowns just opened.
+  await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const options = {resultTypes: ['violations']};
+  if (rules) options.runOnly = {type: 'rule', values: rules};
+  const results = await axe.run(document, options);
+  return results.violations.map((rule) => ({
+    id: rule.id,
+    help: rule.help,
+    nodes: rule.nodes.map((node) => ({
+      impact: node.impact || rule.impact,
+      target: node.target.map((part) => Array.isArray(part) ? part.join(' >>> ') : part),
+    })),
+  }));
+}"""
+
+
+def axe_source() -> str:
+    """axe-core's script, the version ``package-lock.json`` pins (else stop and say so)."""
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    locked = lock["packages"]["node_modules/axe-core"]["version"]
+    manifest = AXE.parent / "package.json"
+    installed = json.loads(manifest.read_text())["version"] if manifest.exists() else None
+    if installed != locked:
+        raise SystemExit(
+            f"axe-core {locked} is not installed (found {installed}): run `npm ci` in {ROOT}"
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+def check_accessibility(
+    page: Page,
+    source: str,
+    counts: Counter[str],
+    rules: Counter[tuple[str, str]],
+    only: list[str] | None = None,
+) -> list[str]:
+    """Run axe-core on the page (its default rules, or ``only`` these); count every
+    finding, and return the failing ones."""
+    page.add_script_tag(content=source)
+    problems = []
+    for rule in page.evaluate(AXE_SCRIPT, only):
+        failing: list[str] = []
+        for node in rule["nodes"]:
+            counts[node["impact"]] += 1
+            rules[(node["impact"], rule["id"])] += 1
+            if node["impact"] in AXE_FAILING:
+                failing.append(" ".join(node["target"]))
+        if failing:
+            more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
+            problems.append(
+                f"axe {rule['id']} ({rule['help']}) on {len(failing)} elements: "
+                + ", ".join(failing[:5])
+                + more
+            )
+    return problems
+
+
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -215,6 +293,28 @@ def check_copy_button(page: Page, base: str) -> list[str]:
     if copied.strip() != expected:
         return [f"the copy button copied {copied!r}, not only the code {expected!r}"]
     return []
+
+
+def check_scroll_keys(page: Page, base: str, names: list[str]) -> list[str]:
+    """A box that scrolls sideways on a phone is a stop of the Tab key, and the right
+    arrow key scrolls it rather than turn the page."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name in names:
+        page.goto(f"{base}/{name}", wait_until="load")
+        box = page.locator("[data-scroll-region]").first
+        if box.count() == 0:
+            continue
+        if box.get_attribute("tabindex") != "0":
+            return [f"{name}: a box that scrolls is not a stop of the Tab key"]
+        box.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(500)  # smooth scrolling
+        if page.url != f"{base}/{name}":
+            return [f"{name}: the right arrow key in a box that scrolls turned the page"]
+        if box.evaluate("(box) => box.scrollLeft") <= 0:
+            return [f"{name}: the right arrow key did not scroll the box that has the focus"]
+        return []
+    return ["no box scrolls sideways at 390 px on any page, so none was checked"]
 
 
 def open_page(context: BrowserContext, url: str, problems: list[str]) -> Page:
@@ -271,6 +371,10 @@ def main(site: Path, measure_only: bool = False) -> int:
     out = site.parent / "screenshots"
     shutil.rmtree(out, ignore_errors=True)  # only this run's screenshots
     out.mkdir()
+    axe = None if measure_only else axe_source()
+    axe_counts: dict[str, Counter[str]] = {}
+    axe_rules: Counter[tuple[str, str]] = Counter()
+    axe_seconds = 0.0
     failures: list[str] = []
     smallest: dict[str, dict[str, Any]] = {}
     server, base = serve(site)
@@ -297,6 +401,12 @@ def main(site: Path, measure_only: bool = False) -> int:
                 smallest.setdefault(name, {})
                 if result["smallest"] is not None:
                     smallest[name][label] = result["smallest"]
+                if axe is not None:
+                    started = time.perf_counter()
+                    counts = axe_counts.setdefault(label, Counter())
+                    only = AXE_PHONE_RULES if width_name == "phone" else None
+                    problems += check_accessibility(page, axe, counts, axe_rules, only)
+                    axe_seconds += time.perf_counter() - started
                 if not measure_only:
                     problems += result["problems"]
                     problems += page.evaluate(STEPS_SCRIPT)
@@ -312,6 +422,8 @@ def main(site: Path, measure_only: bool = False) -> int:
             page = context.new_page()
             failures += check_search(page, base)
             failures += check_copy_button(page, base)
+            lessons = [str(path.relative_to(site)) for path in pages if "lessons" in path.parts]
+            failures += check_scroll_keys(page, base, lessons)
         browser.close()
     server.shutdown()
     print("smallest rendered graph text, CSS px:")
@@ -325,6 +437,16 @@ def main(site: Path, measure_only: bool = False) -> int:
     overall = min((min(s.values()) for s in smallest.values() if s), default=float("nan"))
     print(f"  overall minimum: {overall:.1f} px")
     print(f"opened {len(pages)} pages at {len(labels)} sizes and schemes; screenshots in {out}")
+    if axe_counts:
+        print(
+            f"axe-core findings (elements) on all {len(pages)} pages, checked in "
+            f"{axe_seconds:.0f} s (phone: {', '.join(AXE_PHONE_RULES)} only):"
+        )
+        print(f"  {'':16}" + "".join(f"{severity:>10}" for severity in AXE_SEVERITIES))
+        for label, counts in axe_counts.items():
+            print(f"  {label:16}" + "".join(f"{counts[s]:>10}" for s in AXE_SEVERITIES))
+        for (severity, rule), count in sorted(axe_rules.items()):
+            print(f"  {severity} {rule}: {count}")
     for failure in failures:
         print(failure, file=sys.stderr)
     return 1 if failures else 0

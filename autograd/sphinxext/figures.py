@@ -440,12 +440,17 @@ def _width_style(node: nodes.Element) -> str:
 
 
 def _graph_html(drawing: dict[str, str], label: str, style: str = "") -> str:
+    """A graph's layouts; each is the image, named by ``label``, and the box that scrolls.
+
+    The site's script makes a layout that scrolls sideways reachable by keyboard.
+    """
     narrow = drawing.get("svg_narrow", "")
     classes = "value-graph-drawing has-narrow" if narrow else "value-graph-drawing"
-    html = f'<div class="{classes}" role="img" aria-label="{escape(label)}"{style}>'
-    html += f'<div class="graph-layout graph-wide">{drawing.get("svg", "")}</div>'
+    image = f'role="img" aria-label="{escape(label)}"'
+    html = f'<div class="{classes}"{style}>'
+    html += f'<div class="graph-layout graph-wide" {image}>{drawing.get("svg", "")}</div>'
     if narrow:
-        html += f'<div class="graph-layout graph-narrow">{narrow}</div>'
+        html += f'<div class="graph-layout graph-narrow" {image}>{narrow}</div>'
     return html + "</div>\n"
 
 
