@@ -14,9 +14,10 @@ repetition in turn, and back-propagating through the repetitions in reverse,
 does exactly what ``backward()`` does, one node at a time in the same order.
 
 >>> from autograd.loops import find_loops
->>> a, b, c = 7, 8, 9
->>> find_loops([0, a, b, c, a, b, c, a, b, c, 5], [[]] * 11, list(range(1, 12)))
-[Loop(start=1, period=3, repeats=3)]
+>>> a, b, c, d = 7, 8, 9, 10
+>>> signatures = [0, *[a, b, c, d] * 6, 5]
+>>> find_loops(signatures, [[]] * 26, list(range(1, 27)))
+[Loop(start=1, period=4, repeats=6)]
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ __all__ = ["Loop", "find_loops"]
 NODE = 0
 """The tag of an operand that is an interior node, in `autograd.record`'s operands."""
 
+MIN_SAVED = 16
+"""A loop must save at least this many nodes' worth of code, or the graph stays straight."""
+
 MAX_CANDIDATES = 8
-"""How many periods are tried, the most frequent distances between repeats first."""
+"""How many periods are tried (see `_candidate_periods`)."""
 
 
 class Loop(NamedTuple):
@@ -70,9 +74,9 @@ def find_loops(
             for period in candidates
             for loop in _loops_of(period, signatures, covered, operands, last_use)
         ]
-        if not found:
+        best = max(found, key=lambda loop: loop.period * (loop.repeats - 1), default=None)
+        if best is None or best.period * (best.repeats - 1) < MIN_SAVED:
             break
-        best = max(found, key=lambda loop: loop.period * (loop.repeats - 1))
         end = best.start + best.period * best.repeats
         covered[best.start : end] = b"\x01" * (end - best.start)
         loops.append(best)
@@ -104,7 +108,13 @@ def _loops_of(
 
 
 def _candidate_periods(signatures: Sequence[int]) -> list[int]:
-    """Distances between a node and the last node with its signature, most frequent first."""
+    """The distances between nodes of the same signature, the likeliest periods first.
+
+    Each signature seen once per repetition of a loop is seen again one
+    period later, so a period is seen about as many times as there are
+    such signatures and repetitions: ``times * period`` estimates how many
+    nodes its loops could cover, and ranks it.
+    """
     by_signature = sorted(range(len(signatures)), key=signatures.__getitem__)
     ordered = list(map(signatures.__getitem__, by_signature))
     distances = Counter(
@@ -113,9 +123,8 @@ def _candidate_periods(signatures: Sequence[int]) -> list[int]:
             map(operator.eq, ordered[1:], ordered),
         )
     )
-    return [
-        period for period, times in distances.most_common(MAX_CANDIDATES) if times >= max(period, 2)
-    ]
+    ranked = sorted(((times * period, period) for period, times in distances.items()), reverse=True)
+    return [period for _, period in ranked[:MAX_CANDIDATES]]
 
 
 def _fitted(

@@ -66,16 +66,30 @@ class Recorded:
     """
 
     def __init__(self, order: list[Value]) -> None:
-        index = {id(node): i for i, node in enumerate(order)}
         self.kinds: list[str] = []
         self.operands: list[list[tuple[int, Any]]] = []
         self.signatures: list[int] = []
-        self.last_use = last_use = [0] * len(order)
+        self.last_use = [0] * len(order)
         self._custom: dict[int, Value] = {}
+        # While the nodes are read, each interior node's grad holds its position,
+        # as the engine's walk keeps its marks there; they end at 0.0, as
+        # backward() leaves them before it starts.
+        for i, node in enumerate(order):
+            node.grad = i
+        try:
+            self._read(order)
+        finally:
+            for node in order:
+                node.grad = 0.0
+        if order:
+            self.last_use[-1] = len(order)  # the root is used by back-propagation's seed
+
+    def _read(self, order: list[Value]) -> None:
+        last_use = self.last_use
         shapes: dict[tuple[Any, ...], int] = {}
         kinds_append, operands_append = self.kinds.append, self.operands.append
         signatures_append, shape_number = self.signatures.append, shapes.setdefault
-        position_of, kind_of = index.get, _KINDS.get
+        kind_of = _KINDS.get
         for i, node in enumerate(order):
             cls = type(node)
             kind = kind_of(cls)
@@ -96,14 +110,14 @@ class Recorded:
             else:
                 children = (a, b)
             for child in children:
-                j = position_of(id(child))
-                if j is not None:
+                if type(child) is float:
+                    operands.append((CONST, child))
+                    shape.append(-CONST)
+                elif child._a is not None:
+                    j = child.grad
                     operands.append((NODE, j))
                     shape.append(i - j)
                     last_use[j] = i
-                elif type(child) is float:
-                    operands.append((CONST, child))
-                    shape.append(-CONST)
                 elif child._is_constant:
                     operands.append((CONST, child.data))
                     shape.append(-CONST)
@@ -113,8 +127,6 @@ class Recorded:
             kinds_append(kind)
             operands_append(operands)
             signatures_append(shape_number(tuple(shape), len(shapes)))
-        if order:
-            last_use[-1] = len(order)  # the root is used by back-propagation's seed
 
     def forward(self, position: int) -> Callable[..., float]:
         """The forward rule of a node of a registered operation."""
@@ -215,8 +227,6 @@ class Replay:
         if root._a is None:
             return
         order = engine._interior_order(root)
-        for node in order:  # the walk marks the gradients; leave them as a new graph has them
-            node.grad = 0.0
         recorded = Recorded(order)
         del order
         self.nodes = len(recorded.kinds)
