@@ -95,7 +95,7 @@ def _exponent_term(x: float, k: float, out: float, g: float) -> float:
 RUNTIME: dict[str, Any] = {
     "__builtins__": {"range": range},
     "_power": engine._power,
-    "_power_or_infinity": engine._power_or_infinity,
+    "_power_slope": engine._power_slope,
     "_exponent_term": _exponent_term,
     "_tanh": math.tanh,
     "_exp": math.exp,
@@ -176,7 +176,7 @@ def _backward_rule(
         return None, [(0, "-", g, False)]
     if kind in ("**", "**k"):
         x, k = values
-        contributions = [(0, "+", f"{k} * _power_or_infinity({x}, {k} - 1.0) * {g}", False)]
+        contributions = [(0, "+", f"_power_slope({x}, {k}) * {g}", False)]
         if kind == "**":
             contributions.append((1, "+", f"_exponent_term({x}, {k}, {out}, {g})", False))
         return f"{g} != 0.0", contributions

@@ -17,10 +17,11 @@ from __future__ import annotations
 import copy
 import gc
 import math
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
-from types import FunctionType
+from types import CellType, FunctionType
 from typing import Any, ClassVar, NamedTuple, TypeAlias
 
 __all__ = [
@@ -460,7 +461,8 @@ class Value:
             out._a, out._b = copied(node._a), copied(node._b)
             memo[id(node)] = out
             if node.__dict__:
-                out.__dict__.update(copy.deepcopy(node.__dict__, memo))
+                extra = {name: _copy_closure(value, memo) for name, value in node.__dict__.items()}
+                out.__dict__.update(copy.deepcopy(extra, memo))
         copy_of_self: Value = memo[id(self)]
         return copy_of_self
 
@@ -473,11 +475,12 @@ class Value:
         under its ``_op`` in the process that loads it.
         """
         me = id(self)
-        in_graph = _SAVING.pop(me, None)
+        saving = _saving()
+        in_graph = saving.pop(me, None)
         if in_graph is not None or self._a is None:
             if in_graph is not None and in_graph[0] == me:  # the graph's root: clean up
                 for key in in_graph[1]:
-                    _SAVING.pop(key, None)
+                    saving.pop(key, None)
             extra = dict(self.__dict__) or None
             fields = (self._op, self._is_constant, self.data, self.grad, self._a, self._b, extra)
             return _restore, fields
@@ -485,7 +488,7 @@ class Value:
         keys = [id(node) for node in order if node._a is not None]
         entry = (me, keys)
         for key in keys:
-            _SAVING[key] = entry
+            saving[key] = entry
         return _last, (order,)
 
 
@@ -537,6 +540,16 @@ _OPERATIONS: dict[str, _Operation] = {}
 _BUILT_IN: set[str] = set()
 
 
+def _exponent_of(op: str) -> float | None:
+    """The constant exponent in an ``_op`` like ``'**2'``, or None."""
+    if not op.startswith("**") or len(op) == 2:
+        return None
+    try:
+        return float(op[2:])
+    except ValueError:
+        return None
+
+
 def register_operation(
     op: str, *, children: int | None, forward: Callable[..., float] | None = None
 ) -> Callable[[BackwardRule], BackwardRule]:
@@ -570,7 +583,8 @@ def register_operation(
 
     Registering a name again replaces its rule for the nodes made from then
     on, so re-running a notebook cell is fine; the built-in operations
-    cannot be replaced. A registered operation can be pickled by name and
+    cannot be replaced, nor can a name the engine gives its own nodes, such as
+    ``'**2'`` for ``x ** 2``. A registered operation can be pickled by name and
     back-propagated in another process once it is registered there too.
     """
     if not isinstance(op, str) or not op:
@@ -581,6 +595,10 @@ def register_operation(
         raise ValueError(f"children must be a whole number >= 1 or None, got {children!r}")
     if op in _BUILT_IN:
         raise ValueError(f"{op!r} is a built-in operation and cannot be redefined")
+    if _exponent_of(op) is not None:
+        raise ValueError(
+            f"{op!r} is the name of the built-in power by a number ({op[2:]}); choose another name"
+        )
 
     def register(backward: BackwardRule) -> BackwardRule:
         if not callable(backward):
@@ -681,7 +699,7 @@ def _power_backward(out: Value) -> None:
         return
     a, b = out._a, out._b
     x, k = a.data, b.data
-    a.grad += k * _power_or_infinity(x, k - 1.0) * g
+    a.grad += _power_slope(x, k) * g
     if x > 0.0:
         b.grad += out.data * math.log(x) * g
     elif x == 0.0:
@@ -777,7 +795,7 @@ class _PowNumber(Value):
         if g == 0.0:  # the chain rule's zero comes first: never 0 * inf
             return
         a, k = self._a, self._b
-        a.grad += k * _power_or_infinity(a.data, k - 1.0) * g
+        a.grad += _power_slope(a.data, k) * g
 
 
 class _Unregistered(Value):
@@ -922,20 +940,44 @@ def _last(nodes: list[Value]) -> Value:
 # id of a node being pickled after its children -> (id of the graph's root,
 # ids of the graph's interior nodes). Whether an entry is present only
 # decides between two correct ways of pickling a node.
-_SAVING: dict[int, tuple[int, list[int]]] = {}
+_SAVING = threading.local()
+
+
+def _saving() -> dict[int, tuple[int, list[int]]]:
+    """This thread's nodes being pickled: each thread pickles its graphs on its own."""
+    found: dict[int, tuple[int, list[int]]] | None = getattr(_SAVING, "nodes", None)
+    if found is None:
+        found = _SAVING.nodes = {}
+    return found
 
 
 # -- powers ------------------------------------------------------------------------
 
 
-def _exponent_of(op: str) -> float | None:
-    """The constant exponent in an ``_op`` like ``'**2'``, or None."""
-    if not op.startswith("**") or len(op) == 2:
-        return None
+def _copy_closure(value: Any, memo: dict[int, Any]) -> Any:
+    """A function that closes over nodes (micrograd's ``_backward``), over their copies.
+
+    ``copy.deepcopy`` keeps a function as it is, so a copied node's rule would
+    still update the original graph's gradients; the copy gets a function of
+    the same code whose variables are the copies.
+    """
+    if not isinstance(value, FunctionType) or not (value.__closure__ or value.__defaults__):
+        return value
+    cells = tuple(_copy_cell(cell, memo) for cell in value.__closure__ or ())
+    defaults = copy.deepcopy(value.__defaults__, memo)
+    copied = FunctionType(value.__code__, value.__globals__, value.__name__, defaults, cells)
+    copied.__kwdefaults__ = copy.deepcopy(value.__kwdefaults__, memo)
+    copied.__dict__.update(value.__dict__)
+    memo[id(value)] = copied
+    return copied
+
+
+def _copy_cell(cell: CellType, memo: dict[int, Any]) -> CellType:
     try:
-        return float(op[2:])
-    except ValueError:
-        return None
+        contents = cell.cell_contents
+    except ValueError:  # a variable not yet bound when the function was made
+        return CellType()
+    return CellType(copy.deepcopy(contents, memo))
 
 
 def _power(base: float, exponent: float) -> float:
@@ -954,6 +996,17 @@ def _power(base: float, exponent: float) -> float:
             "needs a whole-number exponent"
         )
     return float(result)
+
+
+def _power_slope(x: float, k: float) -> float:
+    """d(x**k)/dx = k * x**(k - 1); 0 for k = 0, where x**0 is the constant 1 (also at x = 0).
+
+    >>> _power_slope(3.0, 2.0), _power_slope(0.0, 0.0), _power_slope(0.0, -1.0)
+    (6.0, 0.0, -inf)
+    """
+    if k == 0.0:
+        return 0.0
+    return k * _power_or_infinity(x, k - 1.0)
 
 
 def _power_or_infinity(base: float, exponent: float) -> float:
