@@ -13,8 +13,9 @@ The path of one example through a build:
 2. `execute_page` (at ``doctree-read``) has `autograd.sphinxext.blocks.plan_page`
    walk the page once and stamp each runnable node with its kind, file, exact
    line and figure id.
-3. `autograd.sphinxext.worker.run_page` forks a page process, which runs the
-   items with `autograd.sphinxext.examples.PageRunner` and draws figures
+3. `autograd.sphinxext.worker.run_page` forks a page process, set up by
+   `autograd.sphinxext.sandbox`, which runs the items with
+   `autograd.sphinxext.examples.PageRunner` and draws figures
    with `autograd.sphinxext.figures.draw_figure`; it reports in the typed,
    data-only records of `autograd.sphinxext.protocol`. The build compares
    each doctest output (`autograd.sphinxext.examples.compare`) and checks
