@@ -8,17 +8,7 @@
 8.0
 """
 
-from autograd.drawing import (
-    GraphTooLargeError,
-    describe_graph,
-    describe_network,
-    draw_dot,
-    draw_network,
-    local_derivatives,
-    network_diagram,
-    trace,
-    with_edge_labels,
-)
+from autograd.drawing import describe_graph, draw_dot, local_derivatives, with_edge_labels
 from autograd.engine import (
     Constant,
     Number,
@@ -27,6 +17,8 @@ from autograd.engine import (
     register_operation,
     topological_order,
 )
+from autograd.graph import GraphTooLargeError, trace
+from autograd.network import describe_network, draw_network, network_diagram
 from autograd.numeric import (
     GradientCheck,
     GradientMismatchError,

@@ -23,7 +23,8 @@ import traceback
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any, Literal, cast
 
-from autograd.drawing import MAX_NODES, GraphNode, draw_dot
+from autograd.drawing import draw_dot
+from autograd.graph import MAX_NODES, GraphNode
 from autograd.render import render_svg
 
 __all__ = ["EXAMPLE_FILENAME", "draw", "new_namespace", "run"]

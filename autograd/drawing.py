@@ -10,38 +10,29 @@ draw it with, so every label fits its box.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 from html import escape
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal
 
 import graphviz
 
+from autograd import graph
+from autograd.graph import MAX_NODES, GraphNode
 from autograd.render import render_svg
 
 __all__ = [
     "FONT",
     "FONT_FILE",
+    "FONT_SIZE",
     "EdgeLabelledGraph",
-    "GraphNode",
-    "GraphTooLargeError",
-    "NetworkDiagram",
     "ValueGraph",
     "describe_graph",
-    "describe_network",
     "draw_dot",
-    "draw_network",
     "local_derivatives",
-    "network_diagram",
-    "trace",
     "with_edge_labels",
 ]
-
-MAX_NODES = 1000
-"""The most values `draw_dot` draws before it refuses: a larger graph is unreadable."""
 
 FONT = "DejaVu Sans"
 """The font face of every drawing; Graphviz measures text with it and the site ships it."""
@@ -51,193 +42,6 @@ FONT_FILE = Path(__file__).parent / "fonts" / "DejaVuSans.ttf"
 
 FONT_SIZE = 11
 """Text size in points, which is 14.7 CSS pixels when a drawing is shown at its natural size."""
-
-NAME_LIMIT = 24
-"""The longest expression shown as the name of an unlabelled value; longer ones are elided."""
-
-
-@runtime_checkable
-class GraphNode(Protocol):
-    """What `trace` and `draw_dot` need of a node: any class with these fields.
-
-    >>> from autograd import Value
-    >>> isinstance(Value(1.0), GraphNode), isinstance(1.0, GraphNode)
-    (True, False)
-    """
-
-    data: float
-    grad: float
-    _op: str
-
-    @property
-    def _prev(self) -> Iterable[Any]: ...
-
-
-class GraphTooLargeError(ValueError):
-    """Raised when a graph has more values than can be drawn legibly.
-
-    >>> from autograd import Value
-    >>> v = Value(0.0)
-    >>> for _ in range(10):
-    ...     v = v + 1.0
-    >>> draw_dot(v, max_nodes=5)
-    Traceback (most recent call last):
-    ...
-    autograd.drawing.GraphTooLargeError: the graph has more than 5 values, ...
-    """
-
-
-def _children(node: GraphNode) -> list[GraphNode]:
-    children = node._prev
-    if isinstance(children, set | frozenset):
-        # A set's order changes from process to process; sort it by content.
-        return sorted(children, key=lambda c: (_label(c), c.data, c._op))
-    return list(children)
-
-
-def _label(node: GraphNode) -> str:
-    label = getattr(node, "label", "")
-    return label if isinstance(label, str) else str(label)
-
-
-def _is_constant(node: object) -> bool:
-    """A plain number of the expression: drawn small, without a gradient."""
-    return getattr(node, "_is_constant", False) is True
-
-
-@dataclass
-class _Walk:
-    """One walk of a graph: nodes root first, edges, and each node's children."""
-
-    nodes: list[GraphNode]
-    edges: list[tuple[GraphNode, GraphNode]]
-    children: dict[int, list[GraphNode]]
-
-    def children_first(self) -> list[GraphNode]:
-        """The nodes in an order where every node comes after its children."""
-        order: list[GraphNode] = []
-        done: set[int] = set()
-        stack: list[tuple[GraphNode, bool]] = [(self.nodes[0], False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in done:
-                continue
-            done.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(self.children[id(node)]))
-        return order
-
-
-def _walk(root: GraphNode, max_nodes: int | None) -> _Walk:
-    if not isinstance(root, GraphNode):
-        raise TypeError(
-            f"trace needs a graph node with data, grad, _prev and _op, got {type(root).__name__}"
-        )
-    walk = _Walk([], [], {})
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in walk.children:
-            continue
-        children = _children(node)
-        walk.children[id(node)] = children
-        walk.nodes.append(node)
-        if max_nodes is not None and len(walk.nodes) > max_nodes:
-            raise GraphTooLargeError(
-                f"the graph has more than {max_nodes} values, too many to draw "
-                "legibly; draw a smaller part of it, or pass a larger max_nodes"
-            )
-        walk.edges.extend((child, node) for child in children)
-        stack.extend(reversed(children))
-    return walk
-
-
-def trace(
-    root: GraphNode, max_nodes: int | None = None
-) -> tuple[list[GraphNode], list[tuple[GraphNode, GraphNode]]]:
-    """The nodes of ``root``'s graph and its edges ``(child, parent)``.
-
-    Nodes come in the order of a depth-first walk from ``root`` that visits
-    children in operand order, so the result is the same in every run. With
-    ``max_nodes``, a graph that has more nodes raises `GraphTooLargeError` as
-    soon as the walk finds one too many.
-
-    >>> from autograd import Value
-    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
-    >>> e = a * b; e.label = "e"
-    >>> nodes, edges = trace(e)
-    >>> [n.label for n in nodes]
-    ['e', 'a', 'b']
-    >>> [(child.label, parent.label) for child, parent in edges]
-    [('a', 'e'), ('b', 'e')]
-    """
-    walk = _walk(root, max_nodes)
-    return walk.nodes, walk.edges
-
-
-# -- names: what a value is called in a drawing, a caption or a description --
-
-_ATOM = 9  # a label, a number or a function call: never needs parentheses
-_PRECEDENCE = {"+": 1, "-": 1, "sum": 1, "dot": 1, "*": 2, "/": 2}
-
-
-def _compact(op: str, parts: list[tuple[str, int]]) -> tuple[str, int]:
-    """``a*b``, ``x1*w1 + x2*w2``, ``tanh(n)``: an operation as a short formula."""
-
-    def wrap(part: tuple[str, int], needed: int) -> str:
-        return part[0] if part[1] >= needed else f"({part[0]})"
-
-    if op == "sum":
-        return " + ".join(wrap(p, 1) for p in parts), 1
-    if op == "dot":
-        pairs = [
-            f"{wrap(w, 2)}*{wrap(x, 3)}" for w, x in zip(parts[0::2], parts[1::2], strict=False)
-        ]
-        bias = [wrap(parts[-1], 1)] if len(parts) % 2 else []
-        return " + ".join(pairs + bias), 1
-    if len(parts) == 2 and op in ("+", "-"):
-        return f"{wrap(parts[0], 1)} {op} {wrap(parts[1], 2 if op == '-' else 1)}", 1
-    if len(parts) == 2 and op in ("*", "/"):
-        return f"{wrap(parts[0], 2)}{op}{wrap(parts[1], 3 if op == '/' else 2)}", 2
-    if len(parts) == 1 and op.startswith("**"):
-        return f"{wrap(parts[0], 4)}{op}", 3
-    if len(parts) == 1 and op == "neg":
-        return f"-{wrap(parts[0], 3)}", 3
-    return f"{op or '?'}({', '.join(p[0] for p in parts)})", _ATOM
-
-
-def _elided(op: str, count: int) -> str:
-    if op == "dot":  # the operation's own formula; its edges number the pairs
-        return "w·x + b" if count % 2 else "w·x"
-    if op == "sum":
-        return f"sum of {count}"
-    if count == 2 and op in _PRECEDENCE:
-        return f"… {op} …"
-    return f"{op or '?'}(…)"
-
-
-def _names(walk: _Walk) -> dict[int, str]:
-    """Each node's name: its label, its number, or a short formula of its children.
-
-    Each formula is built once from its children's names and cut at
-    `NAME_LIMIT` characters, so naming is linear in the size of the graph.
-    """
-    named: dict[int, tuple[str, int]] = {}
-    for node in walk.children_first():
-        children = walk.children[id(node)]
-        if _label(node):
-            name = (_label(node), _ATOM)
-        elif _is_constant(node) or not children:
-            name = (_number(node.data), _ATOM)
-        else:
-            name = _compact(node._op, [named[id(child)] for child in children])
-            if len(name[0]) > NAME_LIMIT:
-                name = (_elided(node._op, len(children)), name[1])
-        named[id(node)] = name
-    return {key: text for key, (text, _) in named.items()}
 
 
 def describe_graph(
@@ -267,23 +71,24 @@ def describe_graph(
     >>> describe_graph(d, gradients=True)
     'd = (a * b) + c, where a = 2, b = -3, c = 10; d = 4. Gradients: d 1, a -3, b 2, c 1.'
     """
-    if isinstance(root, NetworkDiagram):
-        return describe_network(root.model, root.inputs)
+    own = getattr(root, "describe", None)
+    if callable(own):  # a view that says itself what it shows (a network_diagram)
+        return str(own())
     if isinstance(root, EdgeLabelledGraph):
         root, edge_labels = root.root, True
-    walk = _walk(root, max_nodes)
+    walk = graph.walk(root, max_nodes)
     uses: dict[int, int] = {}
     for child, _ in walk.edges:
         uses[id(child)] = uses.get(id(child), 0) + 1
-    taken = {_label(n) for n in walk.nodes}
+    taken = {graph.label(n) for n in walk.nodes}
     names: dict[int, str] = {}
     counter = 0
     for node in walk.nodes:
-        if _label(node):
-            names[id(node)] = _label(node)
+        if graph.label(node):
+            names[id(node)] = graph.label(node)
         elif node is root:
             names[id(node)] = "output" if "output" not in taken else "the output"
-        elif walk.children[id(node)] and uses.get(id(node), 0) > 1 and not _is_constant(node):
+        elif walk.children[id(node)] and uses.get(id(node), 0) > 1 and not graph.is_constant(node):
             counter += 1
             while f"t{counter}" in taken:
                 counter += 1
@@ -311,28 +116,30 @@ def describe_graph(
     for node in walk.children_first():
         if id(node) in names:
             inner[id(node)] = names[id(node)]
-        elif not walk.children[id(node)] or _is_constant(node):
-            inner[id(node)] = _number(node.data)
+        elif not walk.children[id(node)] or graph.is_constant(node):
+            inner[id(node)] = graph.number(node.data)
         else:
             text = formula(node)
             simple = node._op.startswith("**") or len(walk.children[id(node)]) == 1
-            inner[id(node)] = text if simple and node._op not in _PRECEDENCE else f"({text})"
+            inner[id(node)] = text if simple and node._op not in graph.PRECEDENCE else f"({text})"
     defined = [n for n in walk.nodes if walk.children[id(n)] and id(n) in names]
     sentences = [f"{names[id(n)]} = {formula(n)}" for n in defined]
     leaves = [
-        n for n in walk.nodes if not walk.children[id(n)] and _label(n) and not _is_constant(n)
+        n
+        for n in walk.nodes
+        if not walk.children[id(n)] and graph.label(n) and not graph.is_constant(n)
     ]
     text = "; ".join(sentences) if sentences else inner[id(root)]
     if leaves:
-        values = ", ".join(f"{_label(n)} = {_number(n.data)}" for n in leaves)
+        values = ", ".join(f"{graph.label(n)} = {graph.number(n.data)}" for n in leaves)
         text += f", where {values}"
-    text = f"{text}; {inner[id(root)]} = {_number(root.data)}."
+    text = f"{text}; {inner[id(root)]} = {graph.number(root.data)}."
     if gradients:
-        graded = [n for n in walk.nodes if id(n) in names and not _is_constant(n)]
-        text += " Gradients: " + ", ".join(f"{names[id(n)]} {_number(n.grad)}" for n in graded)
+        graded = [n for n in walk.nodes if id(n) in names and not graph.is_constant(n)]
+        text += " Gradients: " + ", ".join(f"{names[id(n)]} {graph.number(n.grad)}" for n in graded)
         text += "."
     if edge_labels:
-        short = _names(walk)
+        short = graph.names(walk)
         rates = []
         for node in walk.nodes:
             children = walk.children[id(node)]
@@ -340,18 +147,10 @@ def describe_graph(
             for child, rate in zip(children, _local_derivatives(node, children), strict=True):
                 if rate is not None:
                     child_name = names.get(id(child), short[id(child)])
-                    rates.append(f"{_partial(parent, child_name)} = {_number(rate)}")
+                    rates.append(f"{_partial(parent, child_name)} = {graph.number(rate)}")
         if rates:
             text += " Local derivatives: " + ", ".join(rates) + "."
     return text
-
-
-def _number(x: float) -> str:
-    """A number as the descriptions show it: four decimals, or significant digits if tiny."""
-    if x != 0 and abs(x) < 5e-5:
-        return f"{x:.4g}"
-    text = f"{x:.4f}".rstrip("0").rstrip(".") or "0"
-    return "0" if text == "-0" else text
 
 
 _FORMATS: tuple[str, ...] = ("svg", "png", "dot", "gv")
@@ -532,18 +331,18 @@ def draw_dot(
     >>> [line.strip() for line in labelled.source.splitlines() if "-> n0op" in line]
     ['n1 -> n0op [label=-3 id=graph_c0]', 'n2 -> n0op [label=2 id=graph_c1]']
     """
-    if isinstance(root, NetworkDiagram):
-        return draw_network(
-            root.model, root.inputs, format, rankdir, max_nodes=max_nodes, graph_id=graph_id
-        )
+    own = getattr(root, "draw", None)
+    if callable(own):  # a view that draws itself (a network_diagram)
+        drawn: ValueGraph = own(format, rankdir, max_nodes=max_nodes, graph_id=graph_id)
+        return drawn
     if isinstance(root, EdgeLabelledGraph):
         root, edge_labels = root.root, True
     if rankdir not in ("LR", "TB"):
         raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
-    walk = _walk(root, max_nodes)
-    names = _names(walk)
+    walk = graph.walk(root, max_nodes)
+    names = graph.names(walk)
     index_of = {id(node): index for index, node in enumerate(walk.nodes)}
-    largest = max((abs(n.grad) for n in walk.nodes if not _is_constant(n)), default=0.0) or 1.0
+    largest = max((abs(n.grad) for n in walk.nodes if not graph.is_constant(n)), default=0.0) or 1.0
     written_ids = {id(node) for node in written}
     font = {"fontname": FONT, "fontsize": str(FONT_SIZE)}
     dot = ValueGraph(
@@ -560,7 +359,7 @@ def draw_dot(
     for index, node in enumerate(walk.nodes):
         name = names[id(node)]
         node_id = f"{graph_id}_n{index}"
-        if _is_constant(node):
+        if graph.is_constant(node):
             dot.node(
                 f"n{index}", label=_escape(name), id=node_id, **{"class": "constant"}, **_CONSTANT
             )
@@ -570,7 +369,7 @@ def draw_dot(
         kind = "output" if node is root else "interior" if children else "leaf"
         state = " active" if node is active else " written" if id(node) in written_ids else ""
         fields = f"data {node.data:.4f} | grad {node.grad:.4f}"
-        if kind != "leaf" or _label(node):  # an unlabelled leaf's name is its data again
+        if kind != "leaf" or graph.label(node):  # an unlabelled leaf's name is its data again
             fields = f"{_escape(name)} | {fields}"
         dot.node(
             f"n{index}",
@@ -620,8 +419,8 @@ def draw_dot(
         title = f"{names[id(child)]} → {names[id(parent)]}"
         rate = rates[id(parent)][position] if edge_labels else None
         if rate is not None:
-            labels.append(_number(rate))
-            title += f": {_partial(names[id(parent)], names[id(child)])} = {_number(rate)}"
+            labels.append(graph.number(rate))
+            title += f": {_partial(names[id(parent)], names[id(child)])} = {graph.number(rate)}"
         if labels:
             attributes["label"] = _escape_label(": ".join(labels))
         dot.edge(f"n{index_of[id(child)]}", f"n{index_of[id(parent)]}op", **attributes)
@@ -727,7 +526,7 @@ def local_derivatives(node: GraphNode) -> list[float | None]:
     >>> a.grad, b.grad
     (0.0, 0.0)
     """
-    return _local_derivatives(node, _children(node))
+    return _local_derivatives(node, graph.children(node))
 
 
 def _local_derivatives(node: GraphNode, children: list[GraphNode]) -> list[float | None]:
@@ -809,7 +608,7 @@ class EdgeLabelledGraph:
     @property
     def label(self) -> str:
         """The root's label."""
-        return _label(self.root)
+        return graph.label(self.root)
 
     def __repr__(self) -> str:
         return f"with_edge_labels({self.root!r})"
@@ -832,288 +631,3 @@ def with_edge_labels(root: GraphNode) -> EdgeLabelledGraph:
     'e = a * b, where a = 2, b = -3; e = -6. Local derivatives: ∂e/∂a = -3, ∂e/∂b = 2.'
     """
     return EdgeLabelledGraph(root)
-
-
-# -- networks: layers of neurons, weights as edges -----------------------------
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """A network read by duck typing: each layer's neurons as (weights, bias)."""
-
-    layers: list[list[tuple[list[float], float]]]
-    kinds: list[str]  # each layer's nonlinearity, where the neurons say ("" if not)
-
-    @property
-    def inputs(self) -> int:
-        return len(self.layers[0][0][0])
-
-
-def _read_network(model: object) -> _Layout:
-    """The layers, neurons, weights and biases of ``model``, checked for a consistent shape."""
-    layers = getattr(model, "layers", None)
-    if layers is None and hasattr(model, "neurons"):
-        layers = [model]  # a single layer
-    try:
-        read = [
-            [([float(w.data) for w in neuron.w], float(neuron.b.data)) for neuron in layer.neurons]
-            for layer in (layers or ())
-        ]
-    except (AttributeError, TypeError):
-        read = []
-    if not read or not all(read) or not read[0][0][0]:
-        raise TypeError(
-            "draw_network needs a network whose .layers each have .neurons with weights .w "
-            f"and a bias .b (an autograd.nn.MLP or a Layer, say), got {type(model).__name__}"
-        )
-    width = len(read[0][0][0])
-    for number, layer in enumerate(read, start=1):
-        for weights, _ in layer:
-            if len(weights) != width:
-                raise ValueError(
-                    f"layer {number} has a neuron with {len(weights)} weights, "
-                    f"but {width} values feed it"
-                )
-        width = len(layer)
-    kinds = []
-    for layer in layers or ():
-        found = {str(getattr(neuron, "nonlinearity", "")) for neuron in layer.neurons}
-        kinds.append(found.pop() if len(found) == 1 else "")
-    return _Layout(read, kinds)
-
-
-def _activations(model: object, inputs: Sequence[float]) -> list[list[float]]:
-    """Each neuron's output for ``inputs``, layer by layer, from the neurons' own calls."""
-    expected = _read_network(model).inputs
-    if len(inputs) != expected:
-        raise ValueError(f"the network takes {expected} inputs, got {len(inputs)}")
-    values: list[float] = [float(x) for x in inputs]
-    result = []
-    layers = getattr(model, "layers", None) or [model]
-    for layer in layers:
-        outputs = [neuron(values) for neuron in layer.neurons]
-        values = [float(getattr(out, "data", out)) for out in outputs]
-        result.append(values)
-    return result
-
-
-class NetworkDiagram:
-    """A network to draw as layers of neurons; `draw_dot` draws it with `draw_network`.
-
-    It has the fields of a `GraphNode` (its ``data`` is the network's first
-    output for ``inputs``, or 0 without them; it has no children), so it goes
-    wherever a node to draw is expected, the ``value-graph`` directive of
-    the lessons included. Make one with `network_diagram`.
-    """
-
-    data: float
-    grad: float
-    _op: str = "network"
-
-    def __init__(self, model: object, inputs: Sequence[float] | None = None) -> None:
-        _read_network(model)  # fails now, not when drawn, if it is not a network
-        self.model = model
-        self.inputs = None if inputs is None else [float(x) for x in inputs]
-        self.data = _activations(model, self.inputs)[-1][0] if self.inputs is not None else 0.0
-        self.grad = 0.0
-
-    @property
-    def _prev(self) -> tuple[()]:
-        return ()
-
-    def __repr__(self) -> str:
-        return f"network_diagram({type(self.model).__name__})"
-
-
-def network_diagram(model: object, inputs: Sequence[float] | None = None) -> NetworkDiagram:
-    """``model`` as a node that `draw_dot` draws as a network: see `draw_network`.
-
-    >>> from autograd.nn import MLP
-    >>> model = MLP(2, [3, 1], seed=0)
-    >>> diagram = network_diagram(model)
-    >>> draw_dot(diagram, graph_id="net").source == draw_network(model, graph_id="net").source
-    True
-    """
-    return NetworkDiagram(model, inputs)
-
-
-_WEIGHT_COLORS = {True: "#1f6fb5", False: "#c0392b"}  # positive, negative: as gradients
-
-
-def _layer_names(count: int) -> list[str]:
-    if count == 1:
-        return ["output"]
-    return [f"layer {n}" for n in range(1, count)] + ["output"]
-
-
-def draw_network(
-    model: object,
-    inputs: Sequence[float] | None = None,
-    format: str = "svg",
-    rankdir: Literal["LR", "TB"] = "LR",
-    *,
-    max_nodes: int = MAX_NODES,
-    graph_id: str = "network",
-) -> ValueGraph:
-    """Draw a multi-layer perceptron as layers of neurons joined by its weights.
-
-    ``model`` is read by duck typing: ``model.layers``, each with
-    ``.neurons``, each with weights ``.w`` and a bias ``.b`` (nodes with a
-    ``data``), as in `autograd.nn.MLP` or a lesson's own classes; a single
-    layer (an object with ``.neurons``) is drawn too. The inputs are boxes,
-    each neuron a circle, one column per layer. Each line is one weight: blue
-    and solid when positive, red and dashed when negative, thicker the larger
-    it is. With ``inputs``, the boxes show them and each neuron shows its
-    output for them, computed by calling the neurons. Hovering shows each
-    weight, and each neuron's bias.
-
-    >>> from autograd.nn import MLP
-    >>> model = MLP(3, [4, 4, 1], seed=1)
-    >>> drawing = draw_network(model, [2.0, 3.0, -1.0])
-    >>> sum(" -> " in line and "style=invis" not in line for line in drawing.source.splitlines())
-    32
-    >>> drawing.titles["network_l1n1"].startswith("layer 1, neuron 1: bias 0, output")
-    True
-    """
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
-    layout = _read_network(model)
-    count = layout.inputs + sum(len(layer) for layer in layout.layers)
-    if count > max_nodes:
-        raise GraphTooLargeError(
-            f"the network has {count} inputs and neurons, more than {max_nodes}, too many "
-            "to draw legibly; pass a larger max_nodes to draw it anyway"
-        )
-    outputs = _activations(model, inputs) if inputs is not None else None
-    largest = max(abs(w) for layer in layout.layers for ws, _ in layer for w in ws) or 1.0
-    font = {"fontname": FONT, "fontsize": str(FONT_SIZE)}
-    dot = ValueGraph(
-        name=graph_id,
-        format=format,
-        graph_attr={
-            "rankdir": rankdir,
-            "id": graph_id,
-            "bgcolor": "transparent",
-            "ranksep": "1.1" if rankdir == "LR" else "0.8",
-            "nodesep": "0.18",
-            "splines": "line",
-            **font,
-        },
-        node_attr=font,
-        edge_attr={"arrowhead": "none", **font},
-    )
-    names = _layer_names(len(layout.layers))
-    dot.titles = {graph_id: f"A network: {describe_network(model)}"}
-    columns: list[list[tuple[str, str]]] = []  # each column's nodes: (DOT name, words)
-    header_ids = ["inputs", *names]
-    with dot.subgraph(name="column0") as column:
-        column.attr(rank="same")
-        column.node("h0", label="inputs", shape="plaintext", group="headers", id=f"{graph_id}_h0")
-        ids: list[tuple[str, str]] = []
-        for i in range(layout.inputs):
-            text = f"x{i + 1}" if inputs is None else f"x{i + 1} = {_number(float(inputs[i]))}"
-            node_id = f"{graph_id}_x{i + 1}"
-            column.node(
-                f"x{i + 1}",
-                label=_escape(text),
-                shape="box",
-                style="filled",
-                fillcolor=_FILL["leaf"],
-                color="#4a4a4a",
-                id=node_id,
-                **{"class": "input leaf"},
-            )
-            dot.titles[node_id] = f"input {i + 1}" + (
-                "" if inputs is None else f": {_number(float(inputs[i]))}"
-            )
-            ids.append((f"x{i + 1}", f"input {i + 1}"))
-        columns.append(ids)
-    for number, layer in enumerate(layout.layers, start=1):
-        last = number == len(layout.layers)
-        with dot.subgraph(name=f"column{number}") as column:
-            column.attr(rank="same")
-            header = names[number - 1]
-            kind = layout.kinds[number - 1]
-            column.node(
-                f"h{number}",
-                label=header if not kind else f"{header} ({kind})",
-                shape="plaintext",
-                group="headers",
-                id=f"{graph_id}_h{number}",
-            )
-            ids = []
-            for index, (_, bias) in enumerate(layer, start=1):
-                name = f"l{number}n{index}"
-                node_id = f"{graph_id}_{name}"
-                label = "" if outputs is None else f"{outputs[number - 1][index - 1]:.2f}"
-                column.node(
-                    name,
-                    label=label,
-                    shape="doublecircle" if last else "circle",
-                    fixedsize="true",
-                    width="0.62",
-                    color="#4a4a4a",
-                    id=node_id,
-                    **{"class": f"neuron {'output' if last else 'interior'}"},
-                )
-                title = f"layer {number}, neuron {index}: bias {_number(bias)}"
-                if outputs is not None:
-                    title += f", output {_number(outputs[number - 1][index - 1])}"
-                dot.titles[node_id] = title
-                ids.append((name, f"layer {number}, neuron {index}"))
-            columns.append(ids)
-    for number in range(len(header_ids) - 1):  # keep the headers in one line, in order
-        dot.edge(f"h{number}", f"h{number + 1}", style="invis", weight="10")
-    for number, column_nodes in enumerate(columns):  # each column in order, its header first
-        chain = [f"h{number}", *(name for name, _ in column_nodes)]
-        for upper, lower in itertools.pairwise(chain):
-            dot.edge(upper, lower, style="invis")
-    for number, layer in enumerate(layout.layers, start=1):
-        sources = columns[number - 1]
-        for index, (weights, _) in enumerate(layer, start=1):
-            for (source, source_words), weight in zip(sources, weights, strict=True):
-                edge_id = f"{graph_id}_w{number}_{index}_{source}"
-                positive = weight >= 0
-                attributes = {
-                    "id": edge_id,
-                    "color": _WEIGHT_COLORS[positive],
-                    "penwidth": f"{0.6 + 2.6 * abs(weight) / largest:.2f}",
-                    "class": "weight positive" if positive else "weight negative",
-                }
-                if not positive:
-                    attributes["style"] = "dashed"
-                dot.edge(source, f"l{number}n{index}", **attributes)
-                dot.titles[edge_id] = (
-                    f"{source_words} → layer {number}, neuron {index}: weight {_number(weight)}"
-                )
-    return dot
-
-
-def describe_network(model: object, inputs: Sequence[float] | None = None) -> str:
-    """Say in words what `draw_network` draws: the layers, and how many weights of each sign.
-
-    >>> from autograd.nn import MLP
-    >>> describe_network(MLP(3, [4, 4, 1], seed=1))  # doctest: +ELLIPSIS
-    'A network with 3 inputs, a layer of 4 neurons, a layer of 4 neurons and an output ...'
-    """
-    layout = _read_network(model)
-    parts = [f"{layout.inputs} input{'s' if layout.inputs != 1 else ''}"]
-    for number, layer in enumerate(layout.layers, start=1):
-        last = number == len(layout.layers)
-        size = len(layer)
-        if last:
-            parts.append("an output neuron" if size == 1 else f"an output layer of {size} neurons")
-        else:
-            parts.append(f"a layer of {size} neuron{'s' if size != 1 else ''}")
-    weights = [w for layer in layout.layers for ws, _ in layer for w in ws]
-    positive = sum(w >= 0 for w in weights)
-    text = f"A network with {', '.join(parts[:-1])} and {parts[-1]}"
-    text += (
-        f"; {len(weights)} weights ({positive} positive, {len(weights) - positive} negative) "
-        f"and {sum(len(layer) for layer in layout.layers)} biases."
-    )
-    if inputs is not None:
-        outputs = _activations(model, inputs)[-1]
-        shown = ", ".join(_number(x) for x in inputs)
-        text += f" For the inputs {shown} it outputs {', '.join(_number(y) for y in outputs)}."
-    return text

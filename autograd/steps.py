@@ -12,8 +12,9 @@ import copy
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from autograd.drawing import MAX_NODES, GraphNode, _is_constant, _names, _number, _Walk, _walk
+from autograd import graph
 from autograd.engine import Value, topological_order
+from autograd.graph import MAX_NODES, GraphNode
 
 __all__ = ["BackwardStep", "backward_steps"]
 
@@ -49,11 +50,11 @@ def backward_steps(root: GraphNode, max_nodes: int = MAX_NODES) -> Iterator[Back
     >>> a.grad, b.grad
     (0.0, 0.0)
     """
-    original = _walk(root, max_nodes)
+    original = graph.walk(root, max_nodes)
     working, restore = _working_graph(original)
     try:
-        walk = _walk(working, None)
-        names = _names(walk)
+        walk = graph.walk(working, None)
+        names = graph.names(walk)
         if isinstance(working, Value):
             order: list[GraphNode] = list(topological_order(working))
         else:
@@ -74,21 +75,21 @@ def backward_steps(root: GraphNode, max_nodes: int = MAX_NODES) -> Iterator[Back
             children = _distinct(
                 c
                 for c in walk.children.get(id(node), [])
-                if id(c) in in_order and not _is_constant(c)
+                if id(c) in in_order and not graph.is_constant(c)
             )
             if not children:
                 continue
             before = [child.grad for child in children]
             node._backward()  # type: ignore[attr-defined]
             gains = ", ".join(
-                f"{names[id(child)]} gets {_number(child.grad - old)}"
+                f"{names[id(child)]} gets {graph.number(child.grad - old)}"
                 for child, old in zip(children, before, strict=True)
             )
             yield BackwardStep(
                 working,
                 node,
                 tuple(children),
-                f"{names[id(node)]} passes its gradient {_number(node.grad)} back "
+                f"{names[id(node)]} passes its gradient {graph.number(node.grad)} back "
                 f"through {node._op}: {gains}.",
             )
     finally:
@@ -105,7 +106,7 @@ def _distinct(nodes: Iterable[GraphNode]) -> list[GraphNode]:
     return result
 
 
-def _working_graph(original: _Walk) -> tuple[GraphNode, Callable[[], None]]:
+def _working_graph(original: graph.Walk) -> tuple[GraphNode, Callable[[], None]]:
     """A copy of the graph to step through, and what undoes any change to the original.
 
     Nodes are copied children first into one memo, so the copy never recurses

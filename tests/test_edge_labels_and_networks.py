@@ -19,17 +19,9 @@ import pytest
 from lesson_graphs import lesson_L
 
 from autograd import Value, describe_graph, draw_dot, trace
-from autograd.drawing import (
-    EdgeLabelledGraph,
-    GraphNode,
-    GraphTooLargeError,
-    NetworkDiagram,
-    describe_network,
-    draw_network,
-    local_derivatives,
-    network_diagram,
-    with_edge_labels,
-)
+from autograd.drawing import EdgeLabelledGraph, local_derivatives, with_edge_labels
+from autograd.graph import GraphNode, GraphTooLargeError
+from autograd.network import NetworkDiagram, describe_network, draw_network, network_diagram
 from autograd.nn import MLP, Layer
 
 SVG = "{http://www.w3.org/2000/svg}"

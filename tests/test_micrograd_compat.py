@@ -19,7 +19,7 @@ import pytest
 
 from autograd import Value, draw_dot, trace
 from autograd.datasets import make_moons
-from autograd.drawing import GraphTooLargeError
+from autograd.graph import GraphTooLargeError
 from autograd.nn import MLP, Layer, Neuron
 
 # micrograd's demo.ipynb training loop; only the package name is filled in.

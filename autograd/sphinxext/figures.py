@@ -28,15 +28,8 @@ from sphinx.util.docutils import SphinxDirective, SphinxTranslator
 from sphinx.writers.html5 import HTML5Translator
 from sphinx.writers.text import TextTranslator
 
-from autograd.drawing import (
-    FONT,
-    FONT_FILE,
-    FONT_SIZE,
-    MAX_NODES,
-    GraphNode,
-    describe_graph,
-    draw_dot,
-)
+from autograd.drawing import FONT, FONT_FILE, FONT_SIZE, describe_graph, draw_dot
+from autograd.graph import MAX_NODES, GraphNode, require_node
 from autograd.sphinxext.protocol import Frame, GraphFigure, PlotFigure, Result, StepsFigure
 from autograd.steps import backward_steps
 
@@ -187,12 +180,7 @@ def _layouts(root: GraphNode, node: nodes.Element, graph_id: str, **marks: Any) 
 
 
 def _check_node(node: nodes.Element, root: object) -> GraphNode:
-    if not isinstance(root, GraphNode):
-        raise TypeError(
-            f"'{node['expression']}' is a {type(root).__name__}, not a graph node "
-            "(it needs data, grad, _prev and _op)"
-        )
-    return root
+    return require_node(root, f"'{node['expression']}'")
 
 
 def draw_graph(node: nodes.Element, root: object, graph_id: str) -> GraphFigure:
