@@ -1,25 +1,35 @@
 // Boxes that scroll sideways can be reached and scrolled with the keyboard.
 //
-// A code block or a graph wider than the column scrolls sideways; only then
-// does it become a stop of the Tab key (tabindex="0"), so that the arrow keys
-// scroll it. A graph's layout is already a named image (role="img"); a code
-// block becomes a region named "Code block N" (N counts the page's code
-// blocks, so that no two share a name). Which boxes scroll depends on the
+// A code block, a formula, a table or a graph wider than the column scrolls
+// sideways; only then does it become a stop of the Tab key (tabindex="0"), so
+// that the arrow keys scroll it. A graph's layout is already a named image
+// (role="img"); the others become regions named "Code block N", "Formula N" or
+// "Table N" (N counts the page's boxes of that kind, so that no two share a
+// name). Which boxes scroll depends on the
 // window's width and on what is shown, so each box is looked at again when
 // its size changes and when a box is added (Run in browser redraws graphs).
 // While such a box has the focus, the left and right arrow keys scroll it
 // rather than turn the page (the theme's navigation_with_keys).
 (() => {
   "use strict";
-  const SELECTOR = "div.highlight pre, .graph-layout";
+  // Each kind of box that the site's CSS (or the theme's) lets scroll, and its name.
+  const KINDS = {
+    "div.highlight pre": "Code block",
+    "div.math": "Formula",
+    ".table-wrapper": "Table",
+    ".graph-layout": null, // a named image already
+  };
+  const SELECTOR = Object.keys(KINDS).join(", ");
 
   function scrolls(box) {
     return box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
   }
 
-  function codeName(box) {
-    const blocks = Array.from(document.querySelectorAll("div.highlight pre"));
-    return `Code block ${blocks.indexOf(box) + 1}`;
+  function regionName(box) {
+    const kind = Object.keys(KINDS).find((selector) => box.matches(selector));
+    if (!kind || !KINDS[kind]) return null;
+    const boxes = Array.from(document.querySelectorAll(kind));
+    return `${KINDS[kind]} ${boxes.indexOf(box) + 1}`;
   }
 
   // Sphinx's page-turning listener is on the document: the key stops at the box, and the
@@ -35,9 +45,10 @@
       box.dataset.scrollRegion = "on";
       box.tabIndex = 0;
       box.addEventListener("keydown", keepArrows);
-      if (!box.hasAttribute("role")) {
+      const name = box.hasAttribute("role") ? null : regionName(box);
+      if (name) {
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", codeName(box));
+        box.setAttribute("aria-label", name);
         box.dataset.scrollRegionNamed = "";
       }
     } else {
