@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 from sphinx.errors import ExtensionError
 
-from autograd.browser import draw, new_namespace, run
+from autograd.browser import (
+    BROWSER_RECURSION_LIMIT,
+    LIVE_PLOT_NOTE,
+    BuildOnly,
+    build_only_notes,
+    draw,
+    in_browser,
+    new_namespace,
+    run,
+    skip,
+)
 from autograd.render import GraphvizError, render_svg
 from autograd.sphinxext import browser as assets
 
@@ -42,13 +52,42 @@ def test_examples_share_one_namespace_in_order() -> None:
     assert run("y.backward()\nx.grad", namespace) == "6.0\n"  # d(x^2)/dx = 2x = 6
 
 
-def test_an_error_shows_its_traceback_at_the_readers_line_and_stops_the_example() -> None:
-    shown = run("a = 1\nb = a / 0\nprint('not reached')", new_namespace())
+def test_an_error_shows_its_traceback_at_the_readers_line_and_stops_the_script() -> None:
+    shown = run("a = 1\nb = a / 0\nprint('not reached')", new_namespace(), show_values=False)
     assert shown == (
         "Traceback (most recent call last):\n"
         '  File "<example>", line 2, in <module>\n'
         "ZeroDivisionError: division by zero\n"
     )
+
+
+def test_in_a_doctest_an_error_stops_only_its_own_statement_as_on_the_page() -> None:
+    # As the page's doctest: the example after the one that raised still runs.
+    namespace = new_namespace()
+    shown = run("a = 1\nb = a / 0\na + 1\nb", namespace)
+    assert shown.splitlines() == [
+        "Traceback (most recent call last):",
+        '  File "<example>", line 2, in <module>',
+        "ZeroDivisionError: division by zero",
+        "2",
+        "Traceback (most recent call last):",
+        '  File "<example>", line 4, in <module>',
+        "NameError: name 'b' is not defined",
+    ]
+
+
+def test_in_the_browser_deep_recursion_raises_before_the_browsers_stack_runs_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    code = "def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\ndepth({})"
+    limit = BROWSER_RECURSION_LIMIT
+    assert run(code.format(limit + 100), new_namespace()) == f"{limit + 100}\n"  # CPython: fine
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    before = sys.getrecursionlimit()
+    shown = run(code.format(limit + 100), new_namespace())
+    assert shown.splitlines()[-1].startswith("RecursionError: maximum recursion depth exceeded")
+    assert run(code.format(limit - 50), new_namespace()) == f"{limit - 50}\n"
+    assert sys.getrecursionlimit() == before  # only while the reader's code runs
 
 
 def test_an_error_inside_the_library_shows_the_library_frames_too() -> None:
@@ -96,13 +135,138 @@ def test_a_name_left_undefined_by_a_missing_package_says_so_later(
     assert shown.splitlines()[-1] == "NameError: name 'undefined_name' is not defined"
 
 
+def test_a_skipped_example_leaves_its_names_unset_and_says_why_later() -> None:
+    namespace = new_namespace()
+    run("from autograd import Value\nloss = Value(1.0)\nkept = 3", namespace)
+    skip(
+        "import matplotlib.pyplot as plt\nloss = Value(2.0)\nfigure = plt.figure()",
+        namespace,
+        "matplotlib",
+    )
+    shown = run("loss.data", namespace)  # not the value from before the skipped example
+    assert shown.splitlines()[-2:] == [
+        "NameError: name 'loss' is not defined",
+        "(loss is not defined: the example that defines it needs matplotlib, "
+        "which is not part of the Python that runs in this page.)",
+    ]
+    assert "needs matplotlib" in run("plt", namespace)
+    assert run("kept", namespace) == "3\n"
+    assert run("loss = Value(5.0)\nloss.data", namespace) == "5.0\n"  # defined again: fine
+
+
+# --- Which steps of a page run in the browser ---------------------------------------
+
+
+def test_the_browser_has_the_standard_library_and_the_shipped_packages_only() -> None:
+    assert in_browser("math") and in_browser("collections.abc") and in_browser("random")
+    assert in_browser("autograd") and in_browser("autograd.nn") and in_browser("graphviz")
+    assert not in_browser("numpy") and not in_browser("matplotlib.pyplot")
+    assert not in_browser("torch")
+
+
+def notes(*steps: tuple[str, list[str]]) -> list[str | None]:
+    return [None if found is None else found.note for found in build_only_notes(steps)]
+
+
+def test_an_example_that_imports_a_missing_package_is_shown_from_the_build() -> None:
+    found = build_only_notes(
+        [
+            ("doctest", ["from autograd import Value\n", "x = Value(2.0)\n"]),
+            ("doctest", ["import numpy as np\n", "xs = np.arange(3)\n"]),
+            ("script", ["from matplotlib import pyplot\n"]),
+            ("script", ["def later():\n    import numpy\n    return numpy.zeros(2)\n"]),
+        ]
+    )
+    assert found[0] is None
+    assert found[1] == BuildOnly(
+        "numpy",
+        "This example uses numpy, which runs only when the site is built; "
+        "its output above is from the build.",
+    )
+    assert found[2] == BuildOnly(
+        "matplotlib",
+        "This example uses matplotlib, which runs only when the site is built, "
+        "not in your browser.",
+    )
+    assert found[3] is not None and found[3].package == "numpy"  # an import inside a function
+
+
+def test_a_name_that_such_an_example_binds_takes_later_examples_with_it() -> None:
+    # Lesson 14's shape: data, a plot with matplotlib, more plots with its plt, training.
+    shown = notes(
+        ("doctest", ["from autograd.datasets import make_moons\n", "X, y = make_moons(10)\n"]),
+        ("script", ["import matplotlib.pyplot as plt\nfigure, axes = plt.subplots()\n"]),
+        ("live-plot", ["figure"]),
+        ("doctest", ["loss = sum(y)\n", "loss\n"]),  # needs nothing from the plot
+        ("script", ["curve, curve_axes = plt.subplots()\n"]),  # plt: from the first plot
+        ("doctest", ["curve_axes.get_title()\n"]),  # from that one in turn
+        ("value-graph", ["loss"]),
+    )
+    assert shown[0] is None and shown[3] is None and shown[6] is None
+    assert shown[2] == LIVE_PLOT_NOTE
+    assert shown[4] == (
+        "This example needs plt from an example above that uses matplotlib, which runs "
+        "only when the site is built, not in your browser."
+    )
+    assert shown[5] == (
+        "This example needs curve_axes from an example above that uses matplotlib, which "
+        "runs only when the site is built; its output above is from the build."
+    )
+
+
+def test_a_name_bound_again_by_an_example_that_runs_is_in_reach_again() -> None:
+    shown = notes(
+        ("doctest", ["import numpy as np\n", "xs = np.arange(3)\n", "total = 0\n"]),
+        ("doctest", ["len(xs)\n"]),
+        ("doctest", ["xs = [1, 2]\n", "len(xs)\n"]),  # bound, then read: runs
+        ("doctest", ["sum(xs)\n"]),
+        ("script", ["for total in xs:\n    print(total)\n"]),  # the loop binds it first
+        ("script", ["with open(__file__) as xs:\n    pass\n"]),
+        ("doctest", ["total\n"]),
+    )
+    assert shown[0] is not None and shown[1] is not None
+    assert shown[2:] == [None, None, None, None, None]
+
+
+def test_names_read_inside_functions_and_comprehensions_count_where_they_are_defined() -> None:
+    shown = notes(
+        ("script", ["import numpy as np\nscale = np.float64(2.0)\n"]),
+        ("script", ["def double(x):\n    return scale * x\n"]),
+        ("script", ["def safe(x, scale=1.0):\n    return scale * x\n"]),  # a local: fine
+        ("doctest", ["[double(x) for x in range(3)]\n"]),
+        ("doctest", ["[safe(x) for x in range(3)]\n"]),
+        ("value-graph", ["double(1)"]),
+    )
+    assert shown[0] is not None
+    assert shown[1] is not None and "needs scale" in shown[1]
+    assert shown[2] is None and shown[4] is None
+    assert shown[3] is not None and "needs double" in shown[3]
+    assert shown[5] == (
+        "This graph needs double from an example above that uses numpy, which runs only "
+        "when the site is built; the drawing is from the build."
+    )
+
+
+def test_an_example_that_does_not_parse_reads_nothing() -> None:
+    # A doctest may show a SyntaxError on purpose; the other examples of its block count.
+    shown = notes(
+        ("doctest", ["import numpy as np\n"]),
+        ("doctest", ["x = (1 +\n", "y = 2\n"]),
+        ("doctest", ["x = (1 +\n", "np.zeros(2)\n"]),
+    )
+    assert shown[1] is None and shown[2] is not None
+
+
 def test_a_graph_is_redrawn_from_the_readers_objects() -> None:
     namespace = new_namespace()
     run("from autograd import Value\nx = Value(5.0, label='x')\ny = x * x", namespace)
     run("y.label = 'y'\ny.backward()", namespace)
-    svg = draw("y", namespace, rankdir="TB", graph_id="page_g1")["svg"]
+    drawn = draw("y", namespace, rankdir="TB", graph_id="page_g1")
+    svg = drawn["svg"]
     assert svg.startswith("<svg") and 'id="page_g1"' in svg
     assert "data 25.0000" in svg and "grad 10.0000" in svg  # y = x^2 = 25, dy/dx = 2x = 10
+    # Its name for screen readers, from the reader's objects as the build's figures are.
+    assert drawn["description"] == "y = x * x, where x = 5; y = 25. Gradients: y 1, x 10."
 
 
 def test_a_graph_that_cannot_be_drawn_gives_a_readable_error() -> None:
@@ -277,6 +441,13 @@ def test_npm_runs_only_when_node_modules_lacks_the_locked_versions(
 def test_the_npm_packages_are_pinned_to_exact_versions() -> None:
     import json
 
-    declared = json.loads((ROOT / "package.json").read_text())["dependencies"]
+    package = json.loads((ROOT / "package.json").read_text())
+    declared = package["dependencies"]
     assert declared == assets._locked_versions(ROOT)
     assert all(version[0].isdigit() for version in declared.values())
+    # Tools for the checks only (axe-core): pinned too, and never shipped with the site.
+    lock = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    tools = package["devDependencies"]
+    assert tools == {name: lock[f"node_modules/{name}"]["version"] for name in tools}
+    assert all(version[0].isdigit() for version in tools.values())
+    assert "axe-core" in tools and not set(tools) & set(assets.NPM_PACKAGES)

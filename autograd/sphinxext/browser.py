@@ -42,6 +42,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
+from autograd.browser import build_only_notes
 from autograd.sphinxext.notebooks import (
     DOWNLOAD_BUILDERS,
     DoctestStep,
@@ -293,16 +294,23 @@ def _wheel_inputs_digest(root: Path) -> str:
 def steps_json(steps: list[Step]) -> str:
     """The runnable steps, as the JSON that "Run in browser" reads from the page.
 
+    A step that cannot run in the browser (`autograd.browser.build_only_notes`)
+    carries ``from_build``, the sentence the page shows under it instead, and
+    ``needs``, the package it needs.
+
     >>> from autograd.sphinxext.notebooks import ProseStep
     >>> steps_json([ProseStep("Hi."), ScriptStep("x = 1\\n")])
     '[{"code": "x = 1\\\\n", "kind": "script"}]'
     """
     items: list[dict[str, Any]] = []
+    sources: list[tuple[str, list[str]]] = []
     for step in steps:
         if isinstance(step, DoctestStep):
             items.append({"kind": "doctest", "code": step.code})
+            sources.append(("doctest", [example.source for example in step.examples]))
         elif isinstance(step, ScriptStep):
             items.append({"kind": "script", "code": step.code})
+            sources.append(("script", [step.code]))
         elif isinstance(step, FigureStep) and step.runs:
             items.append(
                 {
@@ -312,6 +320,10 @@ def steps_json(steps: list[Step]) -> str:
                     **step.options,
                 }
             )
+            sources.append((step.kind, [step.expression]))
+    for item, build_only in zip(items, build_only_notes(sources), strict=True):
+        if build_only is not None:
+            item["from_build"], item["needs"] = build_only.note, build_only.package
     # "</" cannot end the <script> element that holds this text.
     return json.dumps(items, sort_keys=True).replace("</", "<\\/")
 

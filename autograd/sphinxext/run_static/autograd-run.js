@@ -133,7 +133,16 @@
       step.output = document.createElement("pre");
       step.output.className = "autograd-output";
       step.output.hidden = true;
-      if (step.kind === "doctest" || step.kind === "script") {
+      if (step.from_build) {
+        // It cannot run here: the page keeps what the build showed, and says why.
+        box.classList.add("autograd-from-build");
+        const note = document.createElement("p");
+        note.className = "autograd-note";
+        note.textContent = step.from_build;
+        box.append(note, step.output);
+        if (step.kind === "doctest" || step.kind === "script") step.element.after(box);
+        else step.element.append(box);
+      } else if (step.kind === "doctest" || step.kind === "script") {
         const editor = document.createElement("textarea");
         editor.className = "autograd-editor";
         editor.spellcheck = false;
@@ -168,19 +177,29 @@
     });
   }
 
-  function drawInto(step, svg) {
+  function drawInto(step, svg, description) {
     const drawing = step.element.querySelector(".value-graph-drawing");
     // Graphviz sizes in points; the page shows pixels (as the build does). The
     // reader's graph has one layout, shown on every screen (scrolling if wide).
     drawing.classList.remove("has-narrow");
-    drawing.innerHTML = `<div class="graph-layout graph-wide">${svg.replace(
+    const layout = document.createElement("div");
+    layout.className = "graph-layout graph-wide";
+    // Like the build's layouts: an image, named by what the graph now says.
+    layout.setAttribute("role", "img");
+    layout.setAttribute("aria-label", description);
+    layout.innerHTML = svg.replace(
       /<svg width="([\d.]+)pt" height="([\d.]+)pt"/,
       (_, w, h) => `<svg width="${Math.round((w * 4) / 3)}" height="${Math.round((h * 4) / 3)}"`,
-    )}</div>`;
+    );
+    drawing.replaceChildren(layout);
   }
 
   async function runStep(step) {
-    if (step.kind === "doctest" || step.kind === "script") {
+    if (step.from_build) {
+      // Its names are left unset, so that an edited example that uses one says why.
+      if (step.code) await call({ type: "skip", code: step.code, package: step.needs });
+      show(step, "");
+    } else if (step.kind === "doctest" || step.kind === "script") {
       const showValues = step.kind === "doctest";
       const { output } = await call({ type: "run", code: step.code, showValues });
       show(step, output, /^Traceback \(most recent call last\)|^\s*File "<example>"/m.test(output));
@@ -188,13 +207,11 @@
       const { expression, rankdir, max_nodes, figure_id } = step;
       const result = await call({ type: "draw", expression, rankdir, max_nodes, figure_id });
       if (result.svg) {
-        drawInto(step, result.svg);
+        drawInto(step, result.svg, result.description);
         show(step, "");
       } else {
         show(step, `This graph cannot be drawn: ${result.error}`, true);
       }
-    } else {
-      show(step, "(This plot was drawn when the page was built; it needs matplotlib.)");
     }
   }
 

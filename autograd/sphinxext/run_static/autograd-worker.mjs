@@ -2,7 +2,7 @@
 // both served by the site itself, run here so that the page stays responsive and a
 // runaway example can be stopped by ending the worker.
 //
-// Messages in:  {id, type: "load"} | {id, type: "reset"}
+// Messages in:  {id, type: "load"} | {id, type: "reset"} | {id, type: "skip", code, package}
 //               {id, type: "run", code, showValues} | {id, type: "draw", expression, rankdir, max_nodes, figure_id}
 // Messages out: {type: "progress", text, fraction}
 //               {id, ok: true, output?, svg?, error?} | {id, ok: false, error}
@@ -59,6 +59,10 @@ function handle(message) {
     case "reset":
       namespace.destroy();
       namespace = browser.new_namespace();
+      return {};
+    case "skip":
+      // An example of the page that needs a package this Python lacks.
+      browser.skip(message.code, namespace, message.package);
       return {};
     case "run": {
       // Like the build: a ">>>" example shows its values, other code runs as a script.
