@@ -196,7 +196,7 @@ def _kind(node: Value) -> str:
 # -- running the function ---------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)
 def _compile(source: str) -> CodeType:
     """The function's code; graphs of the same structure write the same source and share it."""
     module = compile(source, "<replay>", "exec")
