@@ -17,6 +17,7 @@ import pytest
 PROGRAMS: dict[str, tuple[tuple[str, ...], str]] = {
     "dot": (("dot",), "Graphviz's dot (Debian: apt-get install graphviz)"),
     "node": (("node", "nodejs"), "Node.js (Debian: apt-get install nodejs)"),
+    "chromium": (("chromium", "chromium-browser"), "Chromium (Debian: apt-get install chromium)"),
 }
 """Each program a test may need: the names it goes by, and what to install."""
 
@@ -29,7 +30,7 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "needs(program): the test runs a program outside Python, 'dot' or 'node'"
+        "markers", "needs(program): the test runs a program outside Python: dot, node, chromium"
     )
 
 

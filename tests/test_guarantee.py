@@ -7,6 +7,8 @@ says why, and leave the build process as it was.
 
 from __future__ import annotations
 
+import html
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -461,3 +463,40 @@ def test_a_build_stopped_with_sigterm_leaves_nothing_running(tmp_path: Path) -> 
     while (_alive(page_process) or _alive(sleeper)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(page_process) and not _alive(sleeper)
+
+
+@pytest.mark.needs("chromium")
+def test_an_example_cannot_end_the_script_element_that_holds_the_pages_steps(
+    tmp_path: Path,
+) -> None:
+    """Run in browser keeps a page's steps in a <script> element: a real browser reads it."""
+    import json
+    import os
+    import shutil
+
+    from autograd.sphinxext.browser import steps_json
+    from autograd.sphinxext.notebooks import ScriptStep
+
+    hostile = "s = '<!--<script>'\nt = '</script><p id=\"injected\">'\nu = '&amp; ]]>'\n"
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<!DOCTYPE html><html><body><script type="application/json" id="steps">'
+        f"{steps_json([ScriptStep(hostile)])}</script>"
+        '<p id="after">the rest of the page</p>'
+        '<script>document.getElementById("after").dataset.code = '
+        'JSON.parse(document.getElementById("steps").textContent)[0].code;</script>'
+        "</body></html>"
+    )
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium is not None
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    flags += ["--disable-background-networking", "--disable-component-update"]
+    flags += [f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()]
+    dom = subprocess.run(
+        [chromium, *flags], capture_output=True, text=True, timeout=120, env=dict(os.environ)
+    ).stdout
+    assert '<p id="after"' in dom and 'id="injected"' not in dom
+    read_back = re.search(r'data-code="([^"]*)"', dom)
+    assert read_back is not None
+    assert html.unescape(read_back[1]) == hostile
+    assert json.loads(steps_json([ScriptStep(hostile)]))[0]["code"] == hostile

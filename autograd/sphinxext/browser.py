@@ -324,8 +324,11 @@ def steps_json(steps: list[Step]) -> str:
     for item, build_only in zip(items, build_only_notes(sources), strict=True):
         if build_only is not None:
             item["from_build"], item["needs"] = build_only.note, build_only.package
-    # "</" cannot end the <script> element that holds this text.
-    return json.dumps(items, sort_keys=True).replace("</", "<\\/")
+    # Inside a <script> element nothing may read as markup: not "</script", not
+    # "<!--" (which makes a later "</script>" not end it); JSON says the same
+    # characters as \u escapes.
+    text = json.dumps(items, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def controls_html(app: Sphinx, docname: str, steps: list[Step]) -> str:
