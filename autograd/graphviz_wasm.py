@@ -23,6 +23,7 @@ still draws, only without the disk cache.
 
 from __future__ import annotations
 
+import atexit
 import struct
 from importlib import resources
 from pathlib import Path
@@ -165,6 +166,14 @@ class Graphviz:
 
 _loaded: Graphviz | None = None
 _fallback = False
+
+
+@atexit.register
+def _release() -> None:
+    """Free the loaded Graphviz while wasmtime can still free it (not at interpreter teardown,
+    where its finalizers would fail and print a traceback each)."""
+    global _loaded
+    _loaded = None
 
 
 def install(graphviz: Graphviz) -> None:

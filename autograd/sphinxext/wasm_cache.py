@@ -20,6 +20,7 @@ different SVG).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import zlib
@@ -123,4 +124,5 @@ def _save(module: wasmtime.Module, cached: Path) -> None:
         partial.replace(cached)  # atomic: a parallel build never reads half a file
     except OSError as error:
         logger.info("autograd: cannot keep the compiled Graphviz in %s: %s", cached, error)
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            partial.unlink()
