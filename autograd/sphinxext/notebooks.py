@@ -213,6 +213,10 @@ class _Walk:
             self.prose.append(f"```{language}\n{node.astext().rstrip()}\n```")
         elif isinstance(node, nodes.bullet_list | nodes.enumerated_list):
             self.items(node, level)
+        elif isinstance(node, nodes.table):
+            self.prose.append(table_markdown(node))
+        elif isinstance(node, nodes.caption):  # a code block's (a figure's is in its step)
+            self.prose.append(f"*{inline(node).strip()}*")
         elif isinstance(node, nodes.definition_list):
             for item in node.findall(nodes.definition_list_item):
                 term = next(item.findall(nodes.term), None)
@@ -301,6 +305,86 @@ class _Walk:
         if step.runs:
             _mark(node)
         self.add(step)
+
+
+ALIGNMENT = {"text-left": ":--", "text-center": ":-:", "text-right": "--:"}
+"""The Markdown separator of a column, by the class MyST gives its cells."""
+
+
+def table_markdown(node: nodes.table) -> str:
+    r"""A table as a Markdown (GFM) table, each cell with its inline markup.
+
+    A cell's paragraphs are joined by ``<br>`` and its ``|`` escaped; a cell
+    spanning several columns or rows is written in its first, the others left
+    empty. A title becomes a bold line above the table.
+
+    >>> from docutils.core import publish_doctree
+    >>> doctree = publish_doctree(
+    ...     "=====  =====\nop     rule\n=====  =====\n``+``  *g*\n=====  =====\n"
+    ... )
+    >>> print(table_markdown(next(doctree.findall(nodes.table))))
+    | op | rule |
+    | --- | --- |
+    | `+` | *g* |
+    """
+    group = next(node.findall(nodes.tgroup))
+    columns = int(group.get("cols", 0)) or len(list(group.findall(nodes.colspec)))
+    parts = {type(part): part for part in group.children}
+    header = _rows(parts.get(nodes.thead), columns)
+    body = _rows(parts.get(nodes.tbody), columns)
+    separators = ["---"] * columns
+    for row in [*body[:1], *header[:1]]:
+        for index, (_, classes) in enumerate(row):
+            separators[index] = next(
+                (ALIGNMENT[name] for name in classes if name in ALIGNMENT), separators[index]
+            )
+    lines = [
+        "| " + " | ".join(text for text, _ in row) + " |"
+        for row in (header[:1] or [[("", [])] * columns])
+    ]
+    lines.append("| " + " | ".join(separators) + " |")
+    lines += ["| " + " | ".join(text for text, _ in row) + " |" for row in [*header[1:], *body]]
+    title = next((child for child in node.children if isinstance(child, nodes.title)), None)
+    if title is not None:
+        lines.insert(0, f"**{inline(title)}**\n")
+    return "\n".join(lines)
+
+
+def _rows(part: nodes.Node | None, columns: int) -> list[list[tuple[str, list[str]]]]:
+    """Each row of a ``thead`` or ``tbody`` as (Markdown, classes) per column."""
+    rows: list[list[tuple[str, list[str]]]] = []
+    pending: dict[int, int] = {}  # column -> rows still covered by a cell above
+    for row in part.children if part is not None else []:
+        cells: list[tuple[str, list[str]]] = []
+        entries = iter(row.children)
+        while len(cells) < columns:
+            if pending.get(len(cells), 0) > 0:
+                pending[len(cells)] -= 1
+                cells.append(("", []))
+                continue
+            entry = next(entries, None)
+            if entry is None:
+                cells.append(("", []))
+                continue
+            assert isinstance(entry, nodes.entry)
+            for offset in range(entry.get("morecols", 0) + 1):
+                pending[len(cells) + offset] = entry.get("morerows", 0)
+            cells.append((_cell(entry), list(entry["classes"])))
+            cells += [("", [])] * entry.get("morecols", 0)
+        rows.append(cells[:columns])
+    return rows
+
+
+def _cell(entry: nodes.entry) -> str:
+    parts = []
+    for child in entry.children:
+        if not isinstance(child, nodes.paragraph | nodes.Inline | nodes.Text):
+            raise ExtensionError(
+                f"{entry.source}:{entry.line}: a table cell holds a {type(child).__name__}, which "
+                "a Markdown table (in the notebook download) cannot hold; keep cells to text"
+            )
+        parts.append(" ".join(inline(child).split()))
+    return "<br>".join(parts).replace("|", "\\|")
 
 
 def _mark(node: nodes.Element) -> None:
@@ -568,8 +652,11 @@ def script_source(steps: list[Step], source_name: str) -> str:
             parts.append("\n".join(_print_statement(example) for example in step.examples))
         elif step.kind == "backward-steps":
             listing = "\n".join(f"{n}. {text}" for n, text in enumerate(step.frames, start=1))
+            caption = f" {step.caption}" if step.caption else ""
             parts.append(
-                _comment(f"Figure (`{step.expression}.backward()`, step by step):\n{listing}")
+                _comment(
+                    f"Figure (`{step.expression}.backward()`, step by step):{caption}\n{listing}"
+                )
                 + "\n# (see the page, or the notebook, for the drawings)"
             )
         else:
