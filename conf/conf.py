@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
-import mathjax
 from sphinx.application import Sphinx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +23,8 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_design",
     "autograd.sphinxext",
+    # Formulas as MathML, converted at build time (math-core): no MathJax, no script.
+    "autograd.sphinxext.mathml",
 ]
 
 source_suffix = {".md": "markdown"}
@@ -34,6 +34,8 @@ exclude_patterns = ["_build"]
 templates_path = ["_templates"]
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+# Formulas are MathML (autograd.sphinxext.mathml): there is no MathJax to configure.
+myst_update_mathjax = False
 myst_heading_anchors = 3
 
 nitpicky = True
@@ -57,20 +59,6 @@ typehints_use_signature = True
 typehints_use_signature_return = True
 always_document_param_types = False
 typehints_document_rtype = False
-
-# MathJax is served with the site, so formulas render with no network at all.
-# Its files come from the django-static-mathjax distribution, which ships
-# MathJax 3 as package data; the SVG build is one self-contained file.
-MATHJAX_FILE = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5" / "tex-mml-svg.js"
-mathjax_path = "mathjax/tex-mml-svg.js"
-
-
-def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
-    if exception is None and app.builder.format == "html":
-        target = Path(app.outdir) / "_static" / "mathjax"
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(MATHJAX_FILE, target / MATHJAX_FILE.name)
-
 
 def _split_parameters(text: str) -> list[str]:
     """The top-level, comma-separated parts of a signature's parameter list."""
@@ -110,7 +98,6 @@ def hide_private_arguments(
 
 
 def setup(app: Sphinx) -> None:
-    app.connect("build-finished", copy_mathjax)
     # The first handler that returns a signature wins, so run before the type-hints one.
     app.connect("autodoc-process-signature", hide_private_arguments, priority=400)
 

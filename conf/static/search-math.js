@@ -1,7 +1,8 @@
 // Search results quote the text of each page around the words found. Formulas
-// are stored in the pages as TeX for MathJax (\(c\), \frac{a}{b}); this turns
-// them into plain text before the quote is taken, so a snippet reads "dL/dc"
-// rather than "\(\frac{dL}{dc}\)".
+// are MathML in the pages (autograd.sphinxext.mathml), whose text alone runs
+// together ("dLdc" for a fraction); each keeps its TeX source as an annotation
+// (\frac{dL}{dc}). This turns that TeX into plain text before the quote is
+// taken, so a snippet reads "dL/dc" rather than "dLdc" or "\frac{dL}{dc}".
 "use strict";
 
 const SYMBOLS = {
@@ -23,13 +24,20 @@ function texToText(tex) {
   return text.replace(/\s+/g, " ").trim();
 }
 
+// The text of one formula: a <math> element (from its TeX annotation), or an
+// element holding TeX (a formula MathML could not be made of).
+function formulaText(element) {
+  const tex = element.querySelector('annotation[encoding="application/x-tex"]');
+  return texToText((tex || element).textContent);
+}
+
 function patchSearch() {
   if (typeof Search === "undefined" || typeof Search.htmlToText !== "function") return;
   const original = Search.htmlToText;
   Search.htmlToText = (htmlString, anchor) => {
     const page = new DOMParser().parseFromString(htmlString, "text/html");
-    page.querySelectorAll(".math").forEach((element) => {
-      element.textContent = texToText(element.textContent);
+    page.querySelectorAll("math, code.math, div.math > pre").forEach((element) => {
+      element.replaceWith(page.createTextNode(formulaText(element)));
     });
     return original(page.documentElement.outerHTML, anchor);
   };
@@ -44,5 +52,5 @@ if (typeof document !== "undefined") {
 }
 
 if (typeof module !== "undefined") {
-  module.exports = { texToText };
+  module.exports = { formulaText, texToText };
 }
