@@ -13,13 +13,19 @@ nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
 BUILD = ROOT / "build"
+CONSTRAINTS = ROOT / "constraints.txt"
 SPHINX_ARGS = ["-c", "conf", "-b", "html", "-n", "-W", "--keep-going", "-E", "-a", "-j", "auto"]
+
+
+def install(session: nox.Session, *arguments: str) -> None:
+    """``pip install`` at the versions in constraints.txt: every session installs through here."""
+    session.install("-c", str(CONSTRAINTS), *arguments)
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every test: the engine, the extension, the docstrings and every page's examples."""
-    session.install("-e", ".[tests,docs]")
+    install(session, "-e", ".[tests,docs]")
     session.run(
         "pytest",
         "-m",
@@ -34,14 +40,14 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def torch(session: nox.Session) -> None:
     """Parity tests against PyTorch (CPU build) and the PyTorch lesson's transcripts."""
-    session.install("-e", ".[tests,docs]", "torch==2.13.0")
+    install(session, "-e", ".[tests,docs]", "torch")
     session.run("pytest", "-m", "torch", "tests", *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
-    session.install("ruff")
+    install(session, "ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -49,28 +55,28 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
-    session.install("-e", ".[docs]", "mypy", "types-docutils", "types-Pygments")
+    install(session, "-e", ".[docs]", "mypy", "types-docutils", "types-Pygments")
     session.run("mypy", "--strict", "autograd")
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Speed and memory against micrograd and plain floats, as ratios."""
-    session.install("-e", ".[bench]")
+    install(session, "-e", ".[bench]")
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
 @nox.session(name="bench-docs", default=False)
 def bench_docs(session: nox.Session) -> None:
     """Docs build times: full, without execution, and after editing one lesson, as ratios."""
-    session.install("-e", ".[docs]")
+    install(session, "-e", ".[docs]")
     session.run("python", "benchmarks/docs_build.py", *session.posargs)
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
     """A full, strict HTML build of the site into build/html."""
-    session.install("-e", ".[docs]")
+    install(session, "-e", ".[docs]")
     shutil.rmtree(BUILD / "html", ignore_errors=True)  # no page left over from a renamed source
     session.run(
         "sphinx-build",
@@ -86,7 +92,7 @@ def docs(session: nox.Session) -> None:
 @nox.session(default=False)
 def epub(session: nox.Session) -> None:
     """The site as an EPUB book, build/epub/autograd.epub, checked (by epubcheck if installed)."""
-    session.install("-e", ".[docs]")
+    install(session, "-e", ".[docs]")
     out = BUILD / "epub"
     shutil.rmtree(out, ignore_errors=True)
     options = [*SPHINX_ARGS[:2], "-b", "epub", *SPHINX_ARGS[4:]]
@@ -103,7 +109,7 @@ def pdf(session: nox.Session) -> None:
             f"no {', '.join(missing)} here: install TeX to build the PDF "
             "(Debian: apt-get install latexmk texlive-xetex texlive-latex-extra fonts-dejavu-core)"
         )
-    session.install("-e", ".[docs]", "pypdf==7.1.1")
+    install(session, "-e", ".[docs]", "pypdf")
     out = BUILD / "latex"
     shutil.rmtree(out, ignore_errors=True)
     options = [*SPHINX_ARGS[:2], "-b", "latex", *SPHINX_ARGS[4:]]
@@ -122,7 +128,7 @@ def pdf(session: nox.Session) -> None:
 @nox.session(name="docs-live", default=False)
 def docs_live(session: nox.Session) -> None:
     """Rebuild the site on every change of conf/, docs/ or autograd/ and serve it."""
-    session.install("-e", ".[docs]", "sphinx-autobuild")
+    install(session, "-e", ".[docs]", "sphinx-autobuild")
     session.run(
         "sphinx-autobuild",
         "-c",
@@ -163,7 +169,7 @@ def browser(session: nox.Session) -> None:
     # it, but a node_modules installed before it was pinned (or without it) lacks it.
     if _npm_version_mismatch("axe-core"):
         session.run("npm", "ci", "--no-audit", "--no-fund", external=True)
-    session.install("-e", ".", "playwright", "nbformat")
+    install(session, "-e", ".", "playwright", "nbformat")
     env = {"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", "CHROMIUM": chromium}
     session.run("python", "tools/check_site.py", str(BUILD / "html"), env=env)
     session.run("python", "tools/check_run_in_browser.py", str(BUILD / "html"), env=env)
