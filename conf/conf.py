@@ -60,6 +60,7 @@ typehints_use_signature_return = True
 always_document_param_types = False
 typehints_document_rtype = False
 
+
 def _split_parameters(text: str) -> list[str]:
     """The top-level, comma-separated parts of a signature's parameter list."""
     parts, depth, current = [], 0, ""
