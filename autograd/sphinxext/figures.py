@@ -227,6 +227,14 @@ def _luminance(color: Any) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
+def _blend_white(color: Any, amount: float) -> tuple[float, float, float, float]:
+    """``color`` mixed with white, ``amount`` of white: lighter, the same hue."""
+    from matplotlib.colors import to_rgba
+
+    r, g, b, a = to_rgba(color)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount, a)
+
+
 def _blend(color: Any, amount: float) -> tuple[float, float, float, float]:
     """``color`` mixed with the dark page background, keeping ``amount`` of it."""
     from matplotlib.colors import to_rgba
@@ -247,9 +255,16 @@ def _darken(figure: Any) -> None:
     from matplotlib.text import Text
 
     def lighten(color: Any) -> Any:
+        # Dark ink turns light; a dark colour that means something (the site's
+        # red for a negative value) keeps its hue, made lighter.
         if isinstance(color, str) and color == "none":
             return color
-        return _DARK["text"] if _luminance(color) < 0.35 else color
+        if _luminance(color) >= 0.35:
+            return color
+        r, g, b, _ = to_rgba(color)
+        if max(r, g, b) - min(r, g, b) < 0.25:
+            return _DARK["text"]
+        return _blend_white(color, 0.45)
 
     def dim(color: Any) -> Any:
         # Pale filled regions would glare on a dark page: blend them into it.
@@ -274,6 +289,8 @@ def _darken(figure: Any) -> None:
         elif isinstance(artist, Patch) and artist is not figure.patch:
             if to_rgba(artist.get_edgecolor())[3] > 0:
                 artist.set_edgecolor(lighten(artist.get_edgecolor()))
+            if to_rgba(artist.get_facecolor())[3] > 0:  # a pale shape under light text
+                artist.set_facecolor(dim(artist.get_facecolor()))
         elif isinstance(artist, Collection):
             filled = len(artist.get_facecolor()) > 0
             if artist.get_array() is not None:
