@@ -19,7 +19,7 @@ from typing import Any, Literal
 import graphviz
 
 from autograd import graph
-from autograd.graph import MAX_NODES, GraphNode
+from autograd.graph import GraphNode
 from autograd.render import render_svg
 
 __all__ = [
@@ -46,7 +46,7 @@ FONT_SIZE = 11
 
 def describe_graph(
     root: GraphNode,
-    max_nodes: int | None = MAX_NODES,
+    max_nodes: int | None = graph.MAX_NODES,
     *,
     gradients: bool = False,
     edge_labels: bool = False,
@@ -292,7 +292,7 @@ def draw_dot(
     format: str = "svg",
     rankdir: Literal["LR", "TB"] = "LR",
     *,
-    max_nodes: int = MAX_NODES,
+    max_nodes: int = graph.MAX_NODES,
     graph_id: str = "graph",
     active: GraphNode | None = None,
     written: Collection[GraphNode] = (),

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from autograd import graph
-from autograd.drawing import _FILL, FONT, FONT_SIZE, ValueGraph, _escape
-from autograd.graph import MAX_NODES, GraphTooLargeError
+from autograd import drawing, graph
+from autograd.drawing import ValueGraph
+from autograd.graph import GraphTooLargeError
 
 __all__ = ["NetworkDiagram", "describe_network", "draw_network", "network_diagram"]
 
@@ -114,7 +114,7 @@ class NetworkDiagram:
         format: str = "svg",
         rankdir: Literal["LR", "TB"] = "LR",
         *,
-        max_nodes: int = MAX_NODES,
+        max_nodes: int = graph.MAX_NODES,
         graph_id: str = "graph",
     ) -> ValueGraph:
         """What `autograd.drawing.draw_dot` draws for this view: `draw_network`."""
@@ -155,7 +155,7 @@ def draw_network(
     format: str = "svg",
     rankdir: Literal["LR", "TB"] = "LR",
     *,
-    max_nodes: int = MAX_NODES,
+    max_nodes: int = graph.MAX_NODES,
     graph_id: str = "network",
 ) -> ValueGraph:
     """Draw a multi-layer perceptron as layers of neurons joined by its weights.
@@ -189,7 +189,7 @@ def draw_network(
         )
     outputs = _activations(model, inputs) if inputs is not None else None
     largest = max(abs(w) for layer in layout.layers for ws, _ in layer for w in ws) or 1.0
-    font = {"fontname": FONT, "fontsize": str(FONT_SIZE)}
+    font = {"fontname": drawing.FONT, "fontsize": str(drawing.FONT_SIZE)}
     dot = ValueGraph(
         name=graph_id,
         format=format,
@@ -218,10 +218,10 @@ def draw_network(
             node_id = f"{graph_id}_x{i + 1}"
             column.node(
                 f"x{i + 1}",
-                label=_escape(text),
+                label=drawing._escape(text),
                 shape="box",
                 style="filled",
-                fillcolor=_FILL["leaf"],
+                fillcolor=drawing._FILL["leaf"],
                 color="#4a4a4a",
                 id=node_id,
                 **{"class": "input leaf"},
