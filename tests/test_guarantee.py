@@ -500,3 +500,27 @@ def test_an_example_cannot_end_the_script_element_that_holds_the_pages_steps(
     assert read_back is not None
     assert html.unescape(read_back[1]) == hostile
     assert json.loads(steps_json([ScriptStep(hostile)]))[0]["code"] == hostile
+
+
+def test_a_page_may_write_temporary_files_beside_the_project(tmp_path: Path) -> None:
+    """Only the sources, the configuration and the output are out of a page's reach."""
+    import os
+
+    source, conf, scratch = tmp_path / "src", tmp_path / "conf", tmp_path / "scratch"
+    for folder in (source, conf, scratch):
+        folder.mkdir()
+    (conf / "conf.py").write_text(CONF)
+    page = (
+        "# Page\n\n```pycon\n>>> import tempfile\n"
+        ">>> with tempfile.TemporaryDirectory() as folder:\n...     print('made')\nmade\n```\n"
+    )
+    (source / "index.md").write_text(page)
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-q", "-W", "-c", str(conf)]
+    result = subprocess.run(
+        [*command, str(source), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TMPDIR": str(scratch)},  # beside the sources, under their parent
+    )
+    assert result.returncode == 0, result.stderr

@@ -123,6 +123,7 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
             timeout,
             _project(app),
             [Path(app.outdir), Path(app.doctreedir)],
+            [Path(app.srcdir), Path(app.confdir)],
         )
         for index, found in result.results.items():
             apply(items[index][0], found)

@@ -118,12 +118,14 @@ def run_page(
     timeout: float,
     project: Path,
     excluded: Iterable[Path],
+    protected: Iterable[Path] = (),
 ) -> PageResult:
     """Run ``items`` in a child process; return what they gave.
 
-    The page may not change files in ``project`` or in the ``excluded``
-    folders (the build's output), and files it reads there, except in the
-    ``excluded`` folders, are its dependencies.
+    Files the page reads in ``project``, except in the ``excluded`` folders
+    (the build's output), are its dependencies. The page may not change
+    files in the ``protected`` folders (the sources, the configuration) or
+    in the ``excluded`` ones.
     """
     sys.stdout.flush()
     sys.stderr.flush()
@@ -133,7 +135,7 @@ def run_page(
     if pid == 0:  # the child
         os.close(read_end)
         excluded = list(excluded)
-        _child(write_end, items, page, timeout, project, excluded, [project, *excluded])
+        _child(write_end, items, page, timeout, project, excluded, [*protected, *excluded])
     os.close(write_end)
     result = PageResult()
     reported: set[tuple[str, int]] = set()
