@@ -34,7 +34,7 @@ from types import CodeType
 from typing import Any, Literal, NamedTuple, cast
 
 from autograd.drawing import describe_graph, draw_dot
-from autograd.graph import MAX_NODES, GraphNode
+from autograd.graph import MAX_NODES, require_node
 from autograd.render import render_svg
 
 __all__ = [
@@ -478,11 +478,10 @@ def draw(
         root = eval(compile(expression, EXAMPLE_FILENAME, "eval"), namespace)
     except Exception as error:
         return {"error": "".join(traceback.format_exception_only(type(error), error)).strip()}
-    if not isinstance(root, GraphNode):
-        return {
-            "error": f"'{expression}' is a {type(root).__name__}, not a graph node "
-            "(it needs data, grad, _prev and _op)"
-        }
+    try:
+        root = require_node(root, f"'{expression}'")
+    except TypeError as error:
+        return {"error": str(error)}
     try:
         direction = cast(Literal["LR", "TB"], rankdir)  # draw_dot checks it
         graph = draw_dot(root, rankdir=direction, max_nodes=max_nodes, graph_id=graph_id or "graph")

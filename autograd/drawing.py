@@ -572,12 +572,7 @@ class EdgeLabelledGraph:
     """
 
     def __init__(self, root: GraphNode) -> None:
-        if not isinstance(root, GraphNode):
-            raise TypeError(
-                "with_edge_labels needs a graph node with data, grad, _prev and _op, "
-                f"got {type(root).__name__}"
-            )
-        self.root = root
+        self.root = graph.require_node(root, "what with_edge_labels labels")
 
     @property
     def data(self) -> float:
