@@ -26,7 +26,7 @@ from autograd.browser import (
     skip,
 )
 from autograd.render import GraphvizError, render_svg
-from autograd.sphinxext import browser as assets
+from autograd.sphinxext import pyodide_assets as assets
 
 ROOT = Path(__file__).resolve().parent.parent
 

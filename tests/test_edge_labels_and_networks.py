@@ -381,7 +381,8 @@ def test_a_single_layer_draws_and_errors_say_what_is_wrong() -> None:
 
 
 def test_the_value_graph_directive_draws_both_views() -> None:
-    from autograd.sphinxext.figures import draw_graph, value_graph
+    from autograd.sphinxext.directives import value_graph
+    from autograd.sphinxext.drawings import draw_graph
 
     L, _ = lesson_L()
     for target, expression in (

@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from autograd import Value
-from autograd.sphinxext.figures import backward_steps_figure, draw_figure, live_plot, value_graph
+from autograd.sphinxext.directives import backward_steps_figure, live_plot, value_graph
+from autograd.sphinxext.drawings import draw_figure
 from autograd.sphinxext.protocol import Filled, decode, encode
 from autograd.sphinxext.results import apply
 

@@ -474,8 +474,8 @@ def test_an_example_cannot_end_the_script_element_that_holds_the_pages_steps(
     import os
     import shutil
 
-    from autograd.sphinxext.browser import steps_json
-    from autograd.sphinxext.notebooks import ScriptStep
+    from autograd.sphinxext.downloads import steps_json
+    from autograd.sphinxext.outline import ScriptStep
 
     hostile = "s = '<!--<script>'\nt = '</script><p id=\"injected\">'\nu = '&amp; ]]>'\n"
     page = tmp_path / "page.html"

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from docutils import nodes
 
-from autograd.sphinxext.notebooks import inline, table_markdown
+from autograd.sphinxext.markdown import inline_markdown, table_markdown
 
 pytestmark = pytest.mark.slow
 
@@ -62,7 +62,7 @@ def _lines_in(text: str, where: str, name: str, download: Download) -> list[str]
 
 def _inline_kept(node: nodes.Node, download: Download) -> list[str]:
     """Inline markup: its Markdown (`code`, *emphasis*, $math$, [links](...)) is kept."""
-    text = _flat(inline(node))
+    text = _flat(inline_markdown(node))
     if not text or _inside(node, (nodes.literal_block, nodes.raw)):
         return []
     problems = []
@@ -85,11 +85,11 @@ def _inside(node: nodes.Node, kinds: tuple[type, ...]) -> bool:
 def _paragraph(node: nodes.Node, download: Download) -> list[str]:
     if _inside(node, (nodes.entry,)):
         return []  # a table cell: checked with its table
-    return _lines_in(inline(node), "paragraph", "text", download)
+    return _lines_in(inline_markdown(node), "paragraph", "text", download)
 
 
 def _title(node: nodes.Node, download: Download) -> list[str]:
-    text = inline(node).strip()
+    text = inline_markdown(node).strip()
     if isinstance(node.parent, nodes.section):
         heading = re.compile(r"^#{1,6} " + re.escape(text) + "$", re.M)
         problems = [] if heading.search(download.markdown) else [f"no heading {text!r}"]
@@ -100,7 +100,7 @@ def _title(node: nodes.Node, download: Download) -> list[str]:
 
 
 def _dropdown_title(node: nodes.Node, download: Download) -> list[str]:
-    text = inline(node).strip()
+    text = inline_markdown(node).strip()
     heading = re.compile(r"^#{1,6} " + re.escape(text) + "$", re.M)
     return [] if heading.search(download.markdown) else [f"no heading {text!r} (an exercise)"]
 
@@ -112,7 +112,7 @@ def _list(node: nodes.Node, download: Download) -> list[str]:
         paragraph = next(item.findall(nodes.paragraph), None)
         if paragraph is None:
             continue
-        first = inline(paragraph).splitlines()[0].strip()
+        first = inline_markdown(paragraph).splitlines()[0].strip()
         marker = f"{number}. " if isinstance(node, nodes.enumerated_list) else "- "
         if marker + first not in download.markdown:
             problems.append(f"list item {marker + first!r} is not in the notebook")
@@ -122,7 +122,7 @@ def _list(node: nodes.Node, download: Download) -> list[str]:
 
 
 def _term(node: nodes.Node, download: Download) -> list[str]:
-    text = f"**{inline(node)}**: "
+    text = f"**{inline_markdown(node)}**: "
     return [] if text in download.markdown else [f"definition term {text!r} is not kept"]
 
 
@@ -163,8 +163,10 @@ def _table(node: nodes.Node, download: Download) -> list[str]:
         problems.append("the Markdown table does not have one line per row")
     for entry in node.findall(nodes.entry):
         for child in entry.children:
-            if _flat(inline(child)) not in _flat(markdown):
-                problems.append(f"cell markup {_flat(inline(child))!r} is not in the table")
+            if _flat(inline_markdown(child)) not in _flat(markdown):
+                problems.append(
+                    f"cell markup {_flat(inline_markdown(child))!r} is not in the table"
+                )
     if markdown not in download.markdown:
         problems.append(f"the table is not a Markdown table in the notebook:\n{markdown}")
     commented = "\n".join(f"# {line}".rstrip() for line in lines)
@@ -202,7 +204,7 @@ def _caption(node: nodes.Node, download: Download) -> list[str]:
 
 def _admonition(node: nodes.Node, download: Download) -> list[str]:
     title = next(iter(node.findall(nodes.title)), None)
-    name = inline(title) if title is not None else node.tagname.capitalize()
+    name = inline_markdown(title) if title is not None else node.tagname.capitalize()
     return [] if f"> **{name}**" in download.markdown else [f"admonition {name!r} lost"]
 
 

@@ -260,17 +260,22 @@ def test_the_script_of_an_exercise_page_runs_the_solution_but_no_transcript(
 def test_run_in_browser_pairs_each_run_example_with_its_html_solutions_too(
     tmp_path: Path,
 ) -> None:
-    from autograd.sphinxext.browser import steps_json
-    from autograd.sphinxext.notebooks import DoctestStep, FigureStep
+    from autograd.sphinxext.downloads import steps_json
+    from autograd.sphinxext.outline import DoctestStep, FigureStep
 
     html = (build_exercise_page(tmp_path) / "index.html").read_text()
     marked = [m.start() for m in re.finditer(r'<div class="[^"]*\bautograd-step\b', html)]
     # The two examples that ran; the solution's block is inside the dropdown.
     assert len(marked) == 2
     assert marked[0] < html.index("<details") < marked[1]
-    assert html.count("autograd-step") == 2  # the backward-steps figure stays as built
-    replay = FigureStep("backward-steps", "y", "<svg/>", "", "index_g1", frames=["a"])
-    assert json.loads(steps_json([DoctestStep([]), replay])) == [{"code": "", "kind": "doctest"}]
+    # Each names itself, in page order; the backward-steps figure stays as built.
+    named = re.findall(r'class="[^"]*\bautograd-step (autograd-step-\d+)\b', html)
+    assert named == ["autograd-step-1", "autograd-step-2"]
+    assert html.count("autograd-step-") == 2
+    replay = FigureStep("backward-steps", "y", "<svg/>", "", "index_g1", {}, frames=["a"])
+    assert json.loads(steps_json([DoctestStep([], "autograd-step-1"), replay])) == [
+        {"code": "", "element": "autograd-step-1", "kind": "doctest"}
+    ]
 
 
 def test_the_page_links_its_notebook_and_script(tmp_path: Path) -> None:
@@ -401,18 +406,20 @@ def test_each_lesson_marks_one_step_per_example_and_redrawn_figure(site: Path) -
 
 
 def test_runnable_steps_are_json_that_cannot_end_their_script_element() -> None:
-    from autograd.sphinxext.browser import steps_json
-    from autograd.sphinxext.notebooks import ScriptStep
+    from autograd.sphinxext.downloads import steps_json
+    from autograd.sphinxext.outline import ScriptStep
 
-    text = steps_json([ScriptStep('print("</script>")\n')])
+    text = steps_json([ScriptStep('print("</script>")\n', "autograd-step-1")])
     assert "</script>" not in text
-    assert json.loads(text) == [{"kind": "script", "code": 'print("</script>")\n'}]
+    assert json.loads(text) == [
+        {"kind": "script", "code": 'print("</script>")\n', "element": "autograd-step-1"}
+    ]
 
 
 def test_a_markdown_walk_keeps_headings_lists_and_math() -> None:
     from docutils.core import publish_doctree
 
-    from autograd.sphinxext.notebooks import to_markdown
+    from autograd.sphinxext.outline import to_markdown
 
     doctree = publish_doctree(
         textwrap.dedent(

@@ -9,7 +9,7 @@ from docutils.frontend import get_default_settings
 from docutils.utils import new_document
 
 from autograd.sphinxext.blocks import plan_page
-from autograd.sphinxext.figures import value_graph
+from autograd.sphinxext.directives import value_graph
 from autograd.sphinxext.inline import eval_result
 from autograd.sphinxext.protocol import (
     Checked,

@@ -59,22 +59,16 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 from autograd.render import CHOICES
-from autograd.sphinxext import browser, notebooks, schedule
+from autograd.sphinxext import downloads, pyodide_assets, schedule
 from autograd.sphinxext.blocks import plan_page, slug
-from autograd.sphinxext.figures import (
+from autograd.sphinxext.directives import (
     FIGURE_NODES,
     BackwardStepsDirective,
     LivePlotDirective,
     ValueGraphDirective,
     backward_steps_figure,
-    copy_font,
     live_plot,
     value_graph,
-    visit_backward_steps_html,
-    visit_live_plot_html,
-    visit_skip,
-    visit_text,
-    visit_value_graph_html,
 )
 from autograd.sphinxext.inline import VISITORS, eval_result, eval_role, show_result
 from autograd.sphinxext.refused import refuse_other_executors, refused
@@ -85,6 +79,14 @@ from autograd.sphinxext.stills import (
     in_epub_too,
     unfloat_steps,
     visit_latex,
+)
+from autograd.sphinxext.visitors import (
+    copy_font,
+    visit_backward_steps_html,
+    visit_live_plot_html,
+    visit_skip,
+    visit_text,
+    visit_value_graph_html,
 )
 from autograd.sphinxext.worker import Failure, preload, run_page
 
@@ -390,6 +392,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-collect-pages", copy_font)
     app.connect("doctree-resolved", unfloat_steps)
     app.connect("html-page-context", drop_decorative_svg)
-    notebooks.setup(app)
-    browser.setup(app)
+    downloads.setup(app)
+    pyodide_assets.setup(app)
     return {"version": "0.1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from docutils import nodes
 
-from autograd.sphinxext.figures import FIGURE_NODES
+from autograd.sphinxext.directives import FIGURE_NODES
 from autograd.sphinxext.inline import eval_result
 
 __all__ = [

@@ -39,8 +39,8 @@ import msgspec
 from docutils import nodes
 
 from autograd.sphinxext.blocks import Item
+from autograd.sphinxext.drawings import draw_figure
 from autograd.sphinxext.examples import WALL_FACTOR, ExampleFailure, PageRunner, compare
-from autograd.sphinxext.figures import draw_figure
 from autograd.sphinxext.protocol import (
     Checked,
     EvalText,

@@ -84,12 +84,12 @@
   const start = bar.querySelector(".autograd-run-start");
   const status = bar.querySelector(".autograd-run-status");
   const progress = bar.querySelector(".autograd-run-progress");
-  const elements = document.querySelectorAll(".autograd-step");
-  const steps = JSON.parse(data.textContent).map((step, index) => ({
+  // Each step names its element by a class (autograd-step-<n>) that the build gave it.
+  const steps = JSON.parse(data.textContent).map((step) => ({
     ...step,
-    element: elements[index],
+    element: document.querySelector(`.${CSS.escape(step.element)}`),
   }));
-  if (elements.length !== steps.length) return; // the page and its steps disagree: no button
+  if (steps.some((step) => !step.element)) return; // a step without its element: no button
   const stopButton = document.createElement("button");
   stopButton.type = "button";
   stopButton.className = "autograd-run-stop";

@@ -16,7 +16,7 @@ line; ``True`` requires it, ``False`` leaves it out. The build then
    ``autograd-run.json`` that the page's Web Worker reads.
 
 Each page with examples gets a "Run in browser" button (see
-`autograd.sphinxext.notebooks`). The page script ``autograd-run.js`` starts
+`autograd.sphinxext.downloads`). The page script ``autograd-run.js`` starts
 the worker ``autograd-worker.mjs`` only when the reader asks; everything it
 loads comes from the site itself.
 """
@@ -32,31 +32,18 @@ import os
 import shutil
 import subprocess
 import zipfile
-from html import escape
 from pathlib import Path
-from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
-from sphinx.util.osutil import relative_uri
 
-from autograd.browser import build_only_notes
-from autograd.sphinxext.notebooks import (
-    DOWNLOAD_BUILDERS,
-    DoctestStep,
-    FigureStep,
-    ScriptStep,
-    Step,
-)
+from autograd.sphinxext.downloads import run_in_browser
 
 __all__ = [
     "build_wheel",
-    "controls_html",
-    "enabled",
     "setup",
-    "steps_json",
     "wheel_of_installed",
 ]
 
@@ -76,11 +63,6 @@ NPM_PACKAGES = {
 
 # The same date for every file of a packed wheel: the same sources give the same bytes.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-def enabled(app: Sphinx) -> bool:
-    """Does this build ship "Run in browser"? Only beside the downloads, in html and dirhtml."""
-    return bool(app.config.autograd_run_in_browser) and app.builder.name in DOWNLOAD_BUILDERS
 
 
 def _choose(app: Sphinx, config: Config) -> None:
@@ -175,6 +157,7 @@ def wheel_of_installed(name: str, directory: Path) -> Path:
     """Pack the installed pure-Python distribution ``name`` as a wheel in ``directory``.
 
     >>> import tempfile
+    >>> from autograd.sphinxext.pyodide_assets import wheel_of_installed
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     wheel_of_installed("graphviz", Path(folder)).name.startswith("graphviz-")
     True
@@ -213,7 +196,7 @@ RUN_STATIC = Path(__file__).parent / "run_static"
 
 
 def _prepare(app: Sphinx) -> None:
-    if enabled(app):
+    if run_in_browser(app):
         install_npm_packages(_root(app))
         app.config.html_static_path.append(str(RUN_STATIC))
         app.add_css_file("autograd-run.css")
@@ -221,7 +204,7 @@ def _prepare(app: Sphinx) -> None:
 
 def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     """Copy Pyodide, Viz.js and the wheels into ``_static``; write the worker's manifest."""
-    if exception is not None or not enabled(app):
+    if exception is not None or not run_in_browser(app):
         return
     root = _root(app)
     static = Path(app.outdir) / "_static"
@@ -289,60 +272,6 @@ def _wheel_inputs_digest(root: Path) -> str:
         if path.is_file():
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
-
-
-def steps_json(steps: list[Step]) -> str:
-    """The runnable steps, as the JSON that "Run in browser" reads from the page.
-
-    A step that cannot run in the browser (`autograd.browser.build_only_notes`)
-    carries ``from_build``, the sentence the page shows under it instead, and
-    ``needs``, the package it needs.
-
-    >>> from autograd.sphinxext.notebooks import ProseStep
-    >>> steps_json([ProseStep("Hi."), ScriptStep("x = 1\\n")])
-    '[{"code": "x = 1\\\\n", "kind": "script"}]'
-    """
-    items: list[dict[str, Any]] = []
-    sources: list[tuple[str, list[str]]] = []
-    for step in steps:
-        if isinstance(step, DoctestStep):
-            items.append({"kind": "doctest", "code": step.code})
-            sources.append(("doctest", [example.source for example in step.examples]))
-        elif isinstance(step, ScriptStep):
-            items.append({"kind": "script", "code": step.code})
-            sources.append(("script", [step.code]))
-        elif isinstance(step, FigureStep) and step.runs:
-            items.append(
-                {
-                    "kind": step.kind,
-                    "expression": step.expression,
-                    "figure_id": step.figure_id,
-                    **step.options,
-                }
-            )
-            sources.append((step.kind, [step.expression]))
-    for item, build_only in zip(items, build_only_notes(sources), strict=True):
-        if build_only is not None:
-            item["from_build"], item["needs"] = build_only.note, build_only.package
-    # Inside a <script> element nothing may read as markup: not "</script", not
-    # "<!--" (which makes a later "</script>" not end it); JSON says the same
-    # characters as \u escapes.
-    text = json.dumps(items, sort_keys=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def controls_html(app: Sphinx, docname: str, steps: list[Step]) -> str:
-    """The "Run in browser" button and the page's runnable steps, as HTML."""
-    static = relative_uri(app.builder.get_target_uri(docname), "_static/")
-    return (
-        '<button type="button" class="autograd-run-start" hidden>Run in browser</button>'
-        '<span class="autograd-run-status" role="status" aria-live="polite"></span>'
-        '<progress class="autograd-run-progress" max="1" aria-label="Loading Python" hidden>'
-        "</progress>"
-        '<script type="application/json" class="autograd-run-steps">'
-        f"{steps_json(steps)}</script>"
-        f'<script src="{escape(static)}autograd-run.js" defer></script>'
-    )
 
 
 def setup(app: Sphinx) -> None:
