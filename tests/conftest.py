@@ -4,6 +4,9 @@ Mark such a test ``@pytest.mark.needs("dot")`` (or ``"node"``). On a machine
 without the program the test is skipped with a reason that says how to run
 it. With ``AUTOGRAD_NO_SKIP=1`` in the environment, as CI sets it, every skip
 (these and any other) is a failure: a run cannot pass by skipping.
+
+``--snapshot-update`` rewrites the snapshots of tests/test_snapshots.py from the
+run instead of comparing with them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,14 @@ NO_SKIP = "AUTOGRAD_NO_SKIP"
 # Builds that the tests start run with the hash seed a build would start itself
 # again with (see autograd.sphinxext), which saves them that start.
 os.environ.setdefault("PYTHONHASHSEED", "0")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--snapshot-update",
+        action="store_true",
+        help="rewrite the files in tests/snapshots from this run instead of comparing with them",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -12,10 +12,6 @@ def f(x: float) -> float:
     return 3 * x**2 - 4 * x + 5
 
 
-def test_function_of_one_variable() -> None:
-    assert f(3.0) == 20.0
-
-
 @pytest.mark.parametrize(
     ("x", "slope", "exact"),
     [
