@@ -86,8 +86,8 @@ def test_a_page_that_silences_the_page_process_cannot_pass_an_example(tmp_path: 
 # Page
 
 ```pycon
->>> from autograd.sphinxext import examples
->>> examples._Recorder.check_output = lambda self, want, got, flags: True
+>>> from autograd.sphinxext import doctests
+>>> doctests.Recorder.check_output = lambda self, want, got, flags: True
 ```
 
 ```pycon

@@ -8,25 +8,28 @@ that fails is reported at its file and line, and fails the build.
 
 The path of one example through a build:
 
-1. MyST parses the page; the directives of `autograd.sphinxext.figures` and
-   the role of `autograd.sphinxext.inline` make their nodes.
+1. MyST parses the page; the directives of `autograd.sphinxext.directives`
+   and the role of `autograd.sphinxext.inline` make their nodes.
 2. `execute_page` (at ``doctree-read``) has `autograd.sphinxext.blocks.plan_page`
    walk the page once and stamp each runnable node with its kind, file, exact
    line and figure id.
 3. `autograd.sphinxext.worker.run_page` forks a page process, set up by
    `autograd.sphinxext.sandbox`, which runs the items with
-   `autograd.sphinxext.examples.PageRunner` and draws figures
-   with `autograd.sphinxext.figures.draw_figure`; it reports in the typed,
-   data-only records of `autograd.sphinxext.protocol`. The build compares
-   each doctest output (`autograd.sphinxext.examples.compare`) and checks
-   that every example reported.
+   `autograd.sphinxext.examples.PageRunner` and draws figures with
+   `autograd.sphinxext.drawings.draw_figure` (plots with
+   `autograd.sphinxext.plots`); it reports in the typed, data-only messages
+   of `autograd.sphinxext.protocol`. The build judges each doctest output
+   (`autograd.sphinxext.doctests.compare`) and checks that every example
+   reported.
 4. `autograd.sphinxext.results.apply` writes each figure's and ``{eval}``'s
    result into its node; failures are logged at their file and line, and
    `autograd.sphinxext.runs` keeps the page's run for the report.
-5. At write time, `autograd.sphinxext.notebooks` reads the stamped plan into
-   steps for the page's notebook, script and "Run in browser"
-   (`autograd.sphinxext.browser`); the visitors of
-   `autograd.sphinxext.figures` write the HTML, those of
+5. At write time, `autograd.sphinxext.outline` reads the stamped plan into
+   steps, and `autograd.sphinxext.downloads` writes them as the page's
+   notebook (`autograd.sphinxext.ipynb`), script
+   (`autograd.sphinxext.pyscript`) and "Run in browser" steps, whose files
+   `autograd.sphinxext.pyodide_assets` ships; the visitors of
+   `autograd.sphinxext.visitors` write the figures' HTML, those of
    `autograd.sphinxext.stills` the EPUB and LaTeX images.
 
 Settings in ``conf.py``: ``autograd_execute`` (``False`` builds without

@@ -21,33 +21,24 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import Any, TextIO
 
+from autograd.sphinxext.doctests import (
+    CollectingRunner,
+    ExampleFailure,
+    compare,
+    format_exception,
+    indent,
+)
 from autograd.sphinxext.protocol import Checked
 
-__all__ = ["WALL_FACTOR", "ExampleFailure", "ExampleTimeout", "PageRunner", "compare"]
+__all__ = ["WALL_FACTOR", "ExampleTimeout", "PageRunner"]
 
-OPTION_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 WALL_FACTOR = 10
 """An example's time limit counts the CPU time it uses, so that a busy machine does
 not fail it; waiting (on a lock, a socket, a sleep) is bounded by this many times
 the limit in wall-clock time."""
-
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
-
-
-@dataclass(frozen=True)
-class ExampleFailure:
-    r"""One example that did not print what its page shows.
-
-    >>> PageRunner("page.md").run_doctest(">>> 1 + 1\n3\n", first_line=4)[0].line
-    4
-    """
-
-    line: int
-    message: str
 
 
 class ExampleTimeout(BaseException):
@@ -55,109 +46,6 @@ class ExampleTimeout(BaseException):
 
     A `BaseException`, so that an example's ``except Exception`` cannot hide it.
     """
-
-
-class _Recorder(doctest.OutputChecker):
-    """Passes every example on to ``runner.on_check``, to be compared elsewhere."""
-
-    def __init__(self, runner: _CollectingRunner) -> None:
-        self.runner = runner
-
-    def check_output(self, want: str, got: str, optionflags: int) -> bool:
-        example = self.runner.current
-        assert example is not None
-        # doctest compares an expected exception's last line as ``want``
-        raised = example.exc_msg is not None and want is example.exc_msg
-        self.runner.on_check(example, got, raised, optionflags)
-        return True
-
-
-class _CollectingRunner(doctest.DocTestRunner):
-    """A doctest runner that hands each output on, and keeps exceptions nobody expected.
-
-    Whether an output matches the page is not decided here but by `compare`,
-    in the build process, where page code cannot reach the comparison.
-    """
-
-    def __init__(
-        self,
-        on_start: Callable[[doctest.Example], None],
-        on_check: Callable[[doctest.Example, str, bool, int], None],
-    ) -> None:
-        super().__init__(checker=_Recorder(self), verbose=False, optionflags=OPTION_FLAGS)
-        # doctest's own capture of an example's output, which it makes sys.stdout
-        # while the example runs (private: doctest offers no public name for it)
-        self.capture: TextIO = vars(self)["_fakeout"]
-        self.collected: list[tuple[doctest.Example, str]] = []
-        self.current: doctest.Example | None = None
-        self._on_start = on_start
-        self.on_check = on_check
-
-    def report_start(self, out: Any, test: doctest.DocTest, example: doctest.Example) -> None:
-        self.current = example
-        self._on_start(example)
-
-    def report_success(
-        self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
-    ) -> None:
-        pass
-
-    def report_failure(
-        self, out: Any, test: doctest.DocTest, example: doctest.Example, got: str
-    ) -> None:
-        self._collect(example, "Got", got)
-
-    def report_unexpected_exception(
-        self, out: Any, test: doctest.DocTest, example: doctest.Example, exc_info: ExcInfo
-    ) -> None:
-        self._collect(example, "Raised", _format_exception(exc_info[0], exc_info[1]))
-
-    def _collect(self, example: doctest.Example, heading: str, actual: str) -> None:
-        self.collected.append(
-            (
-                example,
-                f"{example.source.rstrip()}\nExpected:\n{_indent(example.want)}"
-                f"{heading}:\n{_indent(actual)}",
-            )
-        )
-
-
-def compare(checked: Checked) -> ExampleFailure | None:
-    r"""Does an example's output match what its page shows? If not, the failure.
-
-    >>> from autograd.sphinxext.examples import OPTION_FLAGS, compare
-    >>> from autograd.sphinxext.protocol import Checked
-    >>> compare(Checked("p.md", 3, "1 + 1\n", "2\n", "2\n", False, OPTION_FLAGS)) is None
-    True
-    >>> failure = compare(Checked("p.md", 3, "1 + 1\n", "3\n", "2\n", False, OPTION_FLAGS))
-    >>> print(failure.message, end="")
-    1 + 1
-    Expected:
-        3
-    Got:
-        2
-    """
-    checker = doctest.OutputChecker()
-    want, got = checked.want, checked.got
-    if checked.raised and checked.flags & doctest.IGNORE_EXCEPTION_DETAIL:
-        want, got = (text.partition(":")[0].rpartition(".")[2] for text in (want, got))
-    if checker.check_output(want, got, checked.flags):
-        return None
-    heading = "Raised" if checked.raised else "Got"
-    return ExampleFailure(
-        checked.line,
-        f"{checked.code.rstrip()}\nExpected:\n{_indent(checked.want)}"
-        f"{heading}:\n{_indent(checked.got)}",
-    )
-
-
-def _indent(text: str) -> str:
-    lines = text.rstrip("\n").splitlines() or ["(nothing)"]
-    return "".join(f"    {line}\n" for line in lines)
-
-
-def _format_exception(error_type: type[BaseException], error: BaseException) -> str:
-    return "".join(traceback.format_exception_only(error_type, error))
 
 
 class PageRunner:
@@ -233,7 +121,7 @@ class PageRunner:
             checked = Checked(source, line, example.source, want, got, raised, flags)
             (self._on_check or compared_here.append)(checked)
 
-        runner = _CollectingRunner(start, check)
+        runner = CollectingRunner(start, check)
         stderr = self._stderr.into(runner.capture)
         escaped: list[ExampleFailure] = []
         try:
@@ -245,7 +133,7 @@ class PageRunner:
                 ExampleFailure(
                     first_line + current.lineno,
                     f"{current.source.rstrip()}\nRaised:\n"
-                    f"{_indent(_format_exception(type(error), error))}",
+                    f"{indent(format_exception(type(error), error))}",
                 )
             )
         finally:
@@ -293,7 +181,7 @@ class PageRunner:
             error_type, error, tb = sys.exc_info()
             assert error_type is not None and error is not None
             line = _line_in(tb, source) or getattr(error, "lineno", None) or first_line
-            message = _format_exception(error_type, error).rstrip()
+            message = format_exception(error_type, error).rstrip()
             failed = _with_stderr(
                 [ExampleFailure(line, f"this code block raised:\n    {message}")],
                 stderr.getvalue(),
@@ -315,7 +203,7 @@ class PageRunner:
                     ExampleFailure(
                         first_line,
                         f"this code block {what} the page does not show; "
-                        "write it as a '>>>' example instead:\n" + _indent(text),
+                        "write it as a '>>>' example instead:\n" + indent(text),
                     )
                 )
         return failures
@@ -439,7 +327,7 @@ def _with_stderr(failures: list[ExampleFailure], stderr: str) -> list[ExampleFai
     if not stderr.strip():
         return failures
     return [
-        ExampleFailure(f.line, f"{f.message.rstrip()}\nIt wrote to stderr:\n{_indent(stderr)}")
+        ExampleFailure(f.line, f"{f.message.rstrip()}\nIt wrote to stderr:\n{indent(stderr)}")
         for f in failures
     ]
 
@@ -447,7 +335,7 @@ def _with_stderr(failures: list[ExampleFailure], stderr: str) -> list[ExampleFai
 def _with_output(failure: ExampleFailure, written: str) -> ExampleFailure:
     message = failure.message.rstrip()
     text = f"{message}\nIt wrote to its file descriptors (a program it started, os.write):\n"
-    return ExampleFailure(failure.line, text + _indent(written))
+    return ExampleFailure(failure.line, text + indent(written))
 
 
 def _line_in(tb: TracebackType | None, filename: str) -> int | None:

@@ -11,6 +11,9 @@ for each doctest example (its output, compared by the build), `Filled` when a
 figure or an ``{eval}`` has its result, `Failed` for a failure the page process
 saw itself, and `Finished` at the end.
 
+On the pipe, each message is its length (four bytes) and its bytes:
+`write_message` sends one, a `MessageReader` reads them back.
+
 >>> from autograd.sphinxext.protocol import EvalText, Filled, decode, encode
 >>> message = Filled(index=2, result=EvalText("6.0"))
 >>> decode(encode(message)) == message
@@ -19,9 +22,15 @@ True
 
 from __future__ import annotations
 
+import os
+import select
+import struct
+import time
+
 import msgspec
 
 __all__ = [
+    "MESSAGE_LIMIT",
     "Checked",
     "EvalText",
     "Failed",
@@ -30,6 +39,7 @@ __all__ = [
     "Frame",
     "GraphFigure",
     "Message",
+    "MessageReader",
     "PlotFigure",
     "ProtocolError",
     "Result",
@@ -37,6 +47,7 @@ __all__ = [
     "StepsFigure",
     "decode",
     "encode",
+    "write_message",
 ]
 
 
@@ -163,3 +174,53 @@ def decode(data: bytes) -> Message:
     except msgspec.DecodeError as error:
         raise ProtocolError(f"not a message from a page process: {error}") from None
     return message
+
+
+# -- on the pipe -----------------------------------------------------------------
+
+MESSAGE_LIMIT = 1 << 30
+"""The largest message the build reads from a page process, in bytes."""
+
+
+def write_message(fd: int, message: Message) -> None:
+    """Send ``message`` down the pipe ``fd``: its length, then its bytes."""
+    if isinstance(message, Checked) and not message.got.isascii():
+        # An output that is not valid Unicode is shown, and then fails, escaped.
+        got = message.got.encode("utf-8", "backslashreplace").decode("utf-8")
+        message = msgspec.structs.replace(message, got=got)
+    data = encode(message)
+    data = struct.pack("!I", len(data)) + data
+    while data:  # a pipe may take a long message in parts
+        data = data[os.write(fd, data) :]
+
+
+class MessageReader:
+    """Length-prefixed messages from a pipe, decoded as `autograd.sphinxext.protocol` records."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+
+    def next(self, wait: float | None) -> Message | str | None:
+        """The next message; ``"end"`` at the end of the stream; None if none came in time.
+
+        Raises `ProtocolError` for bytes that are not a message.
+        """
+        limit = None if wait is None else time.monotonic() + wait
+        while True:
+            if len(self.buffer) >= 4:
+                (size,) = struct.unpack("!I", self.buffer[:4])
+                if size > MESSAGE_LIMIT:
+                    raise ProtocolError(f"a message of {size} bytes")
+                if len(self.buffer) >= 4 + size:
+                    message = decode(self.buffer[4 : 4 + size])
+                    self.buffer = self.buffer[4 + size :]
+                    return message
+            left = None if limit is None else max(limit - time.monotonic(), 0.0)
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if not ready:
+                return None
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return "end"
+            self.buffer += chunk

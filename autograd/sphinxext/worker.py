@@ -23,9 +23,7 @@ from __future__ import annotations
 import contextlib
 import doctest
 import os
-import select
 import signal
-import struct
 import sys
 import time
 import traceback
@@ -35,12 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-import msgspec
 from docutils import nodes
 
 from autograd.sphinxext.blocks import Item
+from autograd.sphinxext.doctests import ExampleFailure, compare
 from autograd.sphinxext.drawings import draw_figure
-from autograd.sphinxext.examples import WALL_FACTOR, ExampleFailure, PageRunner, compare
+from autograd.sphinxext.examples import WALL_FACTOR, PageRunner
 from autograd.sphinxext.protocol import (
     Checked,
     EvalText,
@@ -48,11 +46,11 @@ from autograd.sphinxext.protocol import (
     Filled,
     Finished,
     Message,
+    MessageReader,
     ProtocolError,
     Result,
     Started,
-    decode,
-    encode,
+    write_message,
 )
 from autograd.sphinxext.sandbox import (
     FAILED_ITSELF,
@@ -70,8 +68,6 @@ __all__ = ["Failure", "PageResult", "preload", "run_page"]
 
 GRACE = 5.0
 """Seconds the build waits past an example's wall-clock limit before it stops the child."""
-MESSAGE_LIMIT = 1 << 30
-"""The largest message the build reads from a page process, in bytes."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +194,7 @@ def _collect(
     collects the places that sent a result or a failure. Returns how the
     child ended, and the place and time limit of the last example it started.
     """
-    reader = _Reader(read_end)
+    reader = MessageReader(read_end)
     place: tuple[str, int] | None = None
     limit = 0.0
     deadline = None
@@ -293,38 +289,6 @@ def _stop(pid: int) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-class _Reader:
-    """Length-prefixed messages from a pipe, decoded as `autograd.sphinxext.protocol` records."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.buffer = b""
-
-    def next(self, wait: float | None) -> Message | str | None:
-        """The next message; ``"end"`` at the end of the stream; None if none came in time.
-
-        Raises `ProtocolError` for bytes that are not a message.
-        """
-        limit = None if wait is None else time.monotonic() + wait
-        while True:
-            if len(self.buffer) >= 4:
-                (size,) = struct.unpack("!I", self.buffer[:4])
-                if size > MESSAGE_LIMIT:
-                    raise ProtocolError(f"a message of {size} bytes")
-                if len(self.buffer) >= 4 + size:
-                    message = decode(self.buffer[4 : 4 + size])
-                    self.buffer = self.buffer[4 + size :]
-                    return message
-            left = None if limit is None else max(limit - time.monotonic(), 0.0)
-            ready, _, _ = select.select([self.fd], [], [], left)
-            if not ready:
-                return None
-            chunk = os.read(self.fd, 1 << 16)
-            if not chunk:
-                return "end"
-            self.buffer += chunk
-
-
 def _child(
     write_end: int,
     items: list[tuple[nodes.Element, Item]],
@@ -341,14 +305,7 @@ def _child(
     try:
 
         def send(message: Message) -> None:
-            if isinstance(message, Checked) and not message.got.isascii():
-                # An output that is not valid Unicode is shown, and then fails, escaped.
-                got = message.got.encode("utf-8", "backslashreplace").decode("utf-8")
-                message = msgspec.structs.replace(message, got=got)
-            data = encode(message)
-            data = struct.pack("!I", len(data)) + data
-            while data:  # a pipe may take a long message in parts
-                data = data[os.write(write_end, data) :]
+            write_message(write_end, message)
 
         capture = Capture()
         log = capture.log
