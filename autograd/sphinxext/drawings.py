@@ -88,12 +88,10 @@ def draw_steps(node: nodes.Element, root: object, graph_id: str) -> StepsFigure:
         )
         description = describe_graph(step.root, max_nodes=None, gradients=True)
         frames.append(Frame(layouts["svg"], layouts["svg_narrow"], step.caption, description))
+    graph_in_words = describe_graph(graph, max_nodes=node["max_nodes"]).removesuffix(".")
     return StepsFigure(
         frames=tuple(frames),
-        description=(
-            f"The backward pass over {describe_graph(graph, max_nodes=node['max_nodes'])} "
-            f"in {len(frames)} steps."
-        ),
+        description=f"The backward pass over {graph_in_words}, in {len(frames)} steps.",
     )
 
 
