@@ -46,7 +46,6 @@ time limit with ``autograd-timeout: 120`` in its front matter, and a
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import time
@@ -74,6 +73,7 @@ from autograd.sphinxext.directives import (
     value_graph,
 )
 from autograd.sphinxext.inline import VISITORS, eval_result, eval_role, show_result
+from autograd.sphinxext.limits import check_time_limit, page_time_limit
 from autograd.sphinxext.refused import refuse_other_executors, refused
 from autograd.sphinxext.results import apply
 from autograd.sphinxext.runs import PageRun, RunsCollector, changed_environ, environ_read, runs
@@ -117,7 +117,7 @@ def execute_page(app: Sphinx, doctree: nodes.document) -> None:
     items = plan_page(doctree, page, slug(docname))
     failures = [Failure(source, line, message) for source, line, message in refused(doctree)]
     examples, seconds = 0, 0.0
-    timeout, bad_timeout = _timeout(app, docname)
+    timeout, bad_timeout = page_time_limit(app, docname)
     if bad_timeout is not None:
         failures.append(bad_timeout)
     if app.config.autograd_execute:
@@ -189,59 +189,6 @@ def _preload_once(modules: bool) -> None:
     if modules not in _preloaded and True not in _preloaded:
         preload(modules)
         _preloaded.add(modules)
-
-
-def _timeout(app: Sphinx, docname: str) -> tuple[float, Failure | None]:
-    """The page's time limit: its front matter's ``autograd-timeout``, else the config's.
-
-    A limit that is not a finite number of seconds, 0 or more, is a failure
-    at its line of the front matter (``conf.py``'s is checked when the build
-    starts), and the page runs with the config's limit.
-    """
-    default = float(app.config.autograd_timeout)
-    value = app.env.metadata.get(docname, {}).get("autograd-timeout")
-    if value is None:
-        return default, None
-    seconds = _seconds(value)
-    if seconds is not None:
-        return seconds, None
-    page = str(app.env.doc2path(docname))
-    return default, Failure(
-        page,
-        _front_matter_line(page, "autograd-timeout"),
-        f"autograd-timeout must be a number of seconds, 0 or more (0: no limit), not {value!r}",
-    )
-
-
-def _seconds(value: object) -> float | None:
-    """``value`` as a time limit in seconds, or None if it is not one.
-
-    >>> [_seconds(v) for v in (30, "2.5", 0, -1, ".nan", "inf", "soon", True)]
-    [30.0, 2.5, 0.0, None, None, None, None, None]
-    """
-    if isinstance(value, bool):
-        return None
-    try:
-        seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def _front_matter_line(page: str, key: str) -> int:
-    try:
-        lines = Path(page).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return 1
-    return next((n for n, line in enumerate(lines, 1) if line.startswith(f"{key}:")), 1)
-
-
-def _check_timeout(app: Sphinx, config: Config) -> None:
-    if _seconds(config.autograd_timeout) is None:
-        raise ConfigError(
-            "autograd_timeout must be a number of seconds, 0 or more (0: no limit), "
-            f"not {config.autograd_timeout!r}"
-        )
 
 
 def _project(app: Sphinx) -> Path:
@@ -370,7 +317,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("autograd_timeout", 30, "env", types=[int, float])
     app.add_config_value("autograd_graphviz", "wasm", "env", types=[str])
     app.connect("config-inited", _choose_graphviz)
-    app.connect("config-inited", _check_timeout)
+    app.connect("config-inited", check_time_limit)
     app.connect("env-before-read-docs", _start_build)
     app.add_env_collector(RunsCollector)
     app.connect("env-get-outdated", _environ_changed)
