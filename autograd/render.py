@@ -36,7 +36,7 @@ CHOICES = ("auto", "dot", "wasm")
 
 
 PX_PER_PT = 4 / 3
-"""CSS pixels per point: Graphviz sizes a drawing in points, a page in pixels."""
+"""How many CSS pixels make a point (Graphviz sizes a drawing in points, a page in pixels)."""
 
 MIN_TEXT_PX = 11.5
 """The smallest graph text a drawing may be scaled to, in CSS pixels (11 with a margin)."""
