@@ -5,10 +5,11 @@ Any object with ``data``, ``grad``, ``_prev`` and ``_op`` is a node
 engine's. `walk` visits a graph once, root first, children in operand order,
 so every process sees the same order; `formula` writes an operation on its
 children's names, the one way drawings, captions and descriptions all write
-it; `names` gives each value the short name a drawing shows; `number` writes
-a value as they all show it. Drawing (`autograd.drawing`), stepping through a backward
-pass (`autograd.steps`) and describing build on these. The engine keeps its
-own faster walks (`autograd.engine.topological_order`) for back-propagation.
+it; `names` gives each value the short name a drawing shows; `number`
+writes a value as they all show it. Drawing (`autograd.drawing`), stepping
+through a backward pass (`autograd.steps`) and describing build on these.
+The engine keeps its own faster walks (`autograd.engine.topological_order`)
+for back-propagation.
 """
 
 from __future__ import annotations
