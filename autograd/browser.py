@@ -33,7 +33,7 @@ from contextlib import redirect_stderr, redirect_stdout, suppress
 from types import CodeType
 from typing import Any, Literal, NamedTuple, cast
 
-from autograd.drawing import describe_graph, draw_dot
+from autograd.drawing import FONT_SIZE, describe_graph, draw_dot
 from autograd.graph import MAX_NODES, require_node
 from autograd.render import sized_svg
 
@@ -488,7 +488,7 @@ def draw(
         direction = cast(Literal["LR", "TB"], rankdir)  # draw_dot checks it
         graph = draw_dot(root, rankdir=direction, max_nodes=max_nodes, graph_id=graph_id or "graph")
         description = describe_graph(root, max_nodes=max_nodes, gradients=True)
-        svg, _ = sized_svg(graph.svg())
+        svg, _ = sized_svg(graph.svg(), FONT_SIZE)
         return {"svg": svg, "description": description}
     except Exception as error:
         return {"error": "".join(traceback.format_exception_only(type(error), error)).strip()}

@@ -23,6 +23,7 @@ from typing import Literal
 __all__ = [
     "MIN_TEXT_PX",
     "PX_PER_PT",
+    "SVG_SIZE",
     "GraphvizError",
     "graphviz_backend",
     "render_svg",
@@ -41,7 +42,8 @@ PX_PER_PT = 4 / 3
 MIN_TEXT_PX = 11.5
 """The smallest graph text a drawing may be scaled to, in CSS pixels (11 with a margin)."""
 
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+"""A Graphviz SVG's opening: its width and height in points."""
 
 
 class GraphvizError(RuntimeError):
@@ -86,13 +88,14 @@ def render_svg(dot_source: str) -> str:
     return _render(dot_source, graphviz_backend())
 
 
-def sized_svg(svg: str) -> tuple[str, int]:
+def sized_svg(svg: str, font_size: float) -> tuple[str, int]:
     """The SVG sized in CSS pixels, and the narrowest width that keeps its text readable.
 
     The drawing fills its column up to its natural width, and shrinks no
-    further than text of `MIN_TEXT_PX` allows (a wider drawing scrolls).
+    further than its text, drawn at ``font_size`` points, allows: `MIN_TEXT_PX`
+    (a wider drawing scrolls).
 
-    >>> svg, narrowest = sized_svg('<svg width="300pt" height="60pt" viewBox="0 0 300 60">')
+    >>> svg, narrowest = sized_svg('<svg width="300pt" height="60pt" viewBox="0 0 300 60">', 11)
     >>> print(svg.replace('" ', '"\\n'))
     <svg width="400"
     height="80"
@@ -101,15 +104,12 @@ def sized_svg(svg: str) -> tuple[str, int]:
     >>> narrowest
     314
     """
-    # Imported here: autograd.drawing renders through this module.
-    from autograd.drawing import FONT_SIZE
-
-    match = _SVG_SIZE.search(svg)
+    match = SVG_SIZE.search(svg)
     if match is None:
         raise ValueError("Graphviz returned an SVG without a size in points")
     width = float(match[1]) * PX_PER_PT
     height = float(match[2]) * PX_PER_PT
-    natural = FONT_SIZE * PX_PER_PT
+    natural = font_size * PX_PER_PT
     narrowest = math.ceil(width * MIN_TEXT_PX / natural)
     style = f"width: 100%; max-width: {width:.0f}px; min-width: {narrowest}px"
     tag = f'<svg width="{width:.0f}" height="{height:.0f}" style="{style}"'

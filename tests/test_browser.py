@@ -11,7 +11,6 @@ import sys
 import types
 import zipfile
 from pathlib import Path
-from typing import Literal
 
 import pytest
 from sphinx.errors import ExtensionError
@@ -27,9 +26,8 @@ from autograd.browser import (
     run,
     skip,
 )
-from autograd.drawing import draw_dot
 from autograd.graph import MAX_NODES
-from autograd.render import GraphvizError, render_svg, sized_svg
+from autograd.render import GraphvizError, render_svg
 from autograd.sphinxext import pyodide_assets as assets
 from autograd.sphinxext.directives import value_graph
 from autograd.sphinxext.drawings import draw_graph
@@ -288,14 +286,6 @@ def test_a_redrawn_graph_is_the_builds_drawing_tooltips_and_size_included() -> N
     assert not [title for title in titles if re.fullmatch(r"n\d+(op)?|\w+_[nce]\d+", title)]
     assert drawn == {"svg": built.svg, "description": built.description}
     assert drawn["svg"].startswith('<svg width="')  # in pixels: the page inserts it as it is
-
-
-@pytest.mark.parametrize("rankdir", ["LR", "TB"])
-def test_sized_svg_sizes_a_drawing_as_the_builds_figures_do(rankdir: Literal["LR", "TB"]) -> None:
-    from lesson_graphs import lesson_L
-
-    svg = draw_dot(lesson_L()[0], rankdir=rankdir).svg()
-    assert sized_svg(svg) == _sized(svg)
 
 
 def test_a_graph_that_cannot_be_drawn_gives_a_readable_error() -> None:

@@ -9,57 +9,36 @@ the figure's node (`autograd.sphinxext.results.apply`).
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Any
 
 from docutils import nodes
 
 from autograd.drawing import FONT_SIZE, describe_graph, draw_dot
 from autograd.graph import GraphNode, require_node
+from autograd.render import sized_svg
 from autograd.sphinxext.directives import backward_steps_figure, live_plot, value_graph
 from autograd.sphinxext.plots import draw_plot
 from autograd.sphinxext.protocol import Frame, GraphFigure, Result, StepsFigure
 from autograd.steps import backward_steps
 
-__all__ = ["draw_figure", "draw_graph", "draw_steps"]
+__all__ = ["NARROW_PX", "draw_figure", "draw_graph", "draw_steps"]
 
-PX_PER_PT = 4 / 3
-MIN_TEXT_PX = 11.5
-"""The smallest graph text a figure may be scaled to, in CSS pixels (11 with a margin)."""
 NARROW_PX = 340
 """A drawing that cannot shrink to this width gets a top-to-bottom layout for phones."""
-
-SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
-
-
-def _sized(svg: str) -> tuple[str, int]:
-    """The SVG sized in CSS pixels, and the narrowest width that keeps its text readable."""
-    match = SVG_SIZE.search(svg)
-    if match is None:
-        raise ValueError("Graphviz returned an SVG without a size in points")
-    width = float(match[1]) * PX_PER_PT
-    height = float(match[2]) * PX_PER_PT
-    natural = FONT_SIZE * PX_PER_PT
-    narrowest = math.ceil(width * MIN_TEXT_PX / natural)
-    style = f"width: 100%; max-width: {width:.0f}px; min-width: {narrowest}px"
-    tag = f'<svg width="{width:.0f}" height="{height:.0f}" style="{style}"'
-    return svg[: match.start()] + tag + svg[match.end() :], narrowest
 
 
 def _layouts(root: GraphNode, node: nodes.Element, graph_id: str, **marks: Any) -> dict[str, str]:
     """The drawing in the directive's layout and, if that is too wide for a phone, TB."""
     rankdir = node["rankdir"]
     max_nodes = node["max_nodes"]
-    svg, narrowest = _sized(
-        draw_dot(root, rankdir=rankdir, max_nodes=max_nodes, graph_id=graph_id, **marks).svg()
-    )
+    drawing = draw_dot(root, rankdir=rankdir, max_nodes=max_nodes, graph_id=graph_id, **marks)
+    svg, narrowest = sized_svg(drawing.svg(), FONT_SIZE)
     narrow = ""
     if rankdir == "LR" and narrowest > NARROW_PX:
         narrow_dot = draw_dot(
             root, rankdir="TB", max_nodes=max_nodes, graph_id=f"{graph_id}_tb", **marks
         )
-        narrow, _ = _sized(narrow_dot.svg())
+        narrow, _ = sized_svg(narrow_dot.svg(), FONT_SIZE)
     return {"svg": svg, "svg_narrow": narrow}
 
 

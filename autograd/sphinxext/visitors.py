@@ -19,7 +19,7 @@ from sphinx.writers.html5 import HTML5Translator
 from sphinx.writers.text import TextTranslator
 
 from autograd.drawing import FONT_FILE
-from autograd.sphinxext.drawings import PX_PER_PT, SVG_SIZE
+from autograd.render import PX_PER_PT, SVG_SIZE
 
 __all__ = [
     "copy_font",
