@@ -43,7 +43,7 @@ MIN_TEXT_PX = 11.5
 """The smallest graph text a drawing may be scaled to, in CSS pixels (11 with a margin)."""
 
 SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
-"""A Graphviz SVG's opening: its width and height in points."""
+"""Finds the width and height, in points, at the opening of a Graphviz SVG."""
 
 
 class GraphvizError(RuntimeError):

@@ -75,7 +75,7 @@ def _split_parameters(text: str) -> list[str]:
     return [*parts, current.strip()] if current.strip() else parts
 
 
-def hide_private_arguments(
+def documented_signature(
     app: Sphinx,
     what: str,
     name: str,
@@ -84,23 +84,29 @@ def hide_private_arguments(
     signature: str | None,
     return_annotation: str | None,
 ) -> tuple[str | None, str | None] | None:
-    """Leave out of a documented signature the arguments whose names start with '_'.
+    """A signature as the reference shows it: no private arguments, no ``<factory>``.
 
     ``Value(data, _children, _op, label)``: the underscored arguments are how the
-    engine builds nodes internally, not part of what a user calls.
+    engine builds nodes internally, not part of what a user calls. A dataclass
+    field made by a default factory shows as ``<factory>``, which is not Python,
+    so Sphinx would split its type at the commas; it is written ``...`` instead.
     """
-    if not signature or "_" not in signature:
+    if not signature:
         return None
     parameters = _split_parameters(signature[1:-1])
-    kept = [p for p in parameters if not p.lstrip("*").startswith("_")]
-    if len(kept) == len(parameters):
+    kept = [
+        parameter.replace("= <factory>", "= ...")
+        for parameter in parameters
+        if not parameter.lstrip("*").startswith("_")
+    ]
+    if kept == parameters:
         return None
     return f"({', '.join(kept)})", return_annotation
 
 
 def setup(app: Sphinx) -> None:
     # The first handler that returns a signature wins, so run before the type-hints one.
-    app.connect("autodoc-process-signature", hide_private_arguments, priority=400)
+    app.connect("autodoc-process-signature", documented_signature, priority=400)
 
 
 # Each lesson as a notebook and a script, and "Run in browser" (Pyodide and Viz.js
