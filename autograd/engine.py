@@ -83,22 +83,14 @@ class Value:
     >>> a.grad, b.grad
     (-3.0, 2.0)
 
-    Calling ``backward()`` again adds the new gradients to the leaves, as in
-    PyTorch, while every interior node's gradient is computed afresh:
-
-    >>> L.backward()
-    >>> a.grad, L.grad
-    (-6.0, 1.0)
-
     A node takes extra attributes, as optimizers that keep state per
     parameter expect:
 
     >>> a.momentum = 0.0
     """
 
-    # ``_a`` and ``_b`` hold the children, as the table under "how a node keeps
-    # its children" below says. The operation is the node's class.
-    # ``__dict__`` holds extra attributes such as ``label``.
+    # ``_a`` and ``_b`` hold the children (see "how a node keeps its children"),
+    # the class is the operation, and ``__dict__`` holds extras such as ``label``.
     __slots__ = ("__dict__", "_a", "_b", "data", "grad")
 
     data: float
@@ -135,10 +127,8 @@ class Value:
     def _prev(self) -> tuple[Value, ...]:
         """The children that made this node, in operand order.
 
-        A plain-number operand shows up as a `Constant`; a constant exponent
-        is part of the operation's name instead (``'**2'``). A number on the
-        right is stored as a float, and each read of ``_prev`` wraps it in a
-        new `Constant`.
+        A plain-number operand shows up as a new `Constant` at each read; a
+        constant exponent is part of the operation's name instead (``'**2'``).
 
         >>> v = Value(3.0, label="v")
         >>> (v * 2)._prev
@@ -152,8 +142,7 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
 
     # -- arithmetic ----------------------------------------------------------
-    # A plain number on the right is kept as a float in ``_b``; on the left it
-    # becomes a Constant node, whose gradient is always 0.
+    # A plain number on the left becomes a `Constant`; on the right, a float in ``_b``.
 
     def __add__(self, other: Value | Number) -> Value:
         """``self + other``; d/da = 1, d/db = 1."""
@@ -326,13 +315,7 @@ class Value:
         >>> a.grad, b.grad, c.grad
         (1.0, 1.0, 1.0)
         """
-        terms = _nodes(values, "Value.sum")
-        if not terms:
-            raise ValueError("Value.sum needs at least one value")
-        total = 0.0
-        for term in terms:
-            total += term.data
-        return _node(_Sum, total, tuple(terms))
+        return _sum(_nodes(values, "Value.sum"))
 
     @staticmethod
     def dot(
@@ -356,15 +339,7 @@ class Value:
         >>> w1.grad, x1.grad, b.grad
         (2.0, -3.0, 1.0)
         """
-        ws = _nodes(weights, "the weights of Value.dot")
-        xs = _nodes(inputs, "the inputs of Value.dot")
-        if len(ws) != len(xs):
-            raise ValueError(f"Value.dot got {len(ws)} weights but {len(xs)} inputs")
-        if not ws:
-            raise ValueError("Value.dot needs at least one weight and input")
-        if bias is not None:
-            ws += _nodes((bias,), "the bias of Value.dot")
-        return _dot(tuple(ws), tuple(xs))
+        return _checked_dot(weights, inputs, bias)
 
     # -- back-propagation ----------------------------------------------------
 
@@ -400,16 +375,20 @@ class Value:
         """Compute the gradient of this node with respect to every node below it.
 
         The graph is ordered without recursion, so a chain of a million
-        nodes is fine. The gradients of interior nodes are reset before each
-        call; the leaves accumulate, so set each leaf's ``grad = 0.0`` between
-        training steps (``zero_grad()`` of a :class:`~autograd.nn.Module` or of
-        :class:`~autograd.nn.SGD` does that for their parameters).
+        nodes is fine. Every interior node's gradient is computed afresh at
+        each call, while the leaves accumulate, as in PyTorch: set each leaf's
+        ``grad = 0.0`` between training steps (``zero_grad()`` of a
+        :class:`~autograd.nn.Module` or of :class:`~autograd.nn.SGD` does that
+        for their parameters).
 
         >>> a = Value(3.0)
         >>> b = a + a
         >>> b.backward()
         >>> a.grad
         2.0
+        >>> b.backward()
+        >>> a.grad, b.grad
+        (4.0, 1.0)
         """
         order = _interior_order(self)
         for node in order:
@@ -530,11 +509,17 @@ def _interleave(weights: tuple[Value, ...], inputs: tuple[Value, ...]) -> tuple[
 
 
 def _operands(node: Value) -> tuple[Value, ...]:
-    """The children of ``node`` in operand order, a plain number on the right as a `Constant`."""
-    number = node._b
-    if type(number) is float:
-        return (node._a, Constant(number))
-    return _children_of(node)
+    """`_children_of` ``node``, with a plain number on the right as a new `Constant`."""
+    a, b = node._a, node._b
+    if a is None:
+        return ()
+    if type(a) is tuple:
+        return a if b is None else _interleave(a, b)
+    if b is None:
+        return (a,)
+    if type(b) is float:
+        return (a, Constant(b))
+    return (a, b)
 
 
 def _copied(field: Any, memo: dict[int, Any]) -> Any:
@@ -937,7 +922,7 @@ class _Sigmoid(Value):  # forward: Value.sigmoid
 
 
 @_built_in(children=None)
-class _Sum(Value):  # forward: Value.sum
+class _Sum(Value):  # forward: Value.sum, through _sum
     __slots__ = ()
     _op = "sum"
 
@@ -947,8 +932,18 @@ class _Sum(Value):  # forward: Value.sum
             term.grad += g
 
 
+def _sum(terms: list[Value]) -> Value:
+    """A ``sum`` node of ``terms``, added left to right."""
+    if not terms:
+        raise ValueError("Value.sum needs at least one value")
+    total = 0.0
+    for term in terms:
+        total += term.data
+    return _node(_Sum, total, tuple(terms))
+
+
 @_built_in(children=None)
-class _Dot(Value):  # forward: Value.dot, through _dot
+class _Dot(Value):  # forward: Value.dot, through _checked_dot and _dot
     __slots__ = ()
     _op = "dot"
 
@@ -960,6 +955,23 @@ class _Dot(Value):  # forward: Value.dot, through _dot
             x.grad += w.data * g
         if len(weights) > len(inputs):
             weights[-1].grad += g
+
+
+def _checked_dot(
+    weights: Sequence[Value | Number],
+    inputs: Sequence[Value | Number],
+    bias: Value | Number | None,
+) -> Value:
+    """A ``dot`` node of operands checked as `Value.dot` documents them."""
+    ws = _nodes(weights, "the weights of Value.dot")
+    xs = _nodes(inputs, "the inputs of Value.dot")
+    if len(ws) != len(xs):
+        raise ValueError(f"Value.dot got {len(ws)} weights but {len(xs)} inputs")
+    if not ws:
+        raise ValueError("Value.dot needs at least one weight and input")
+    if bias is not None:
+        ws += _nodes((bias,), "the bias of Value.dot")
+    return _dot(tuple(ws), tuple(xs))
 
 
 def _dot(weights: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
