@@ -401,7 +401,7 @@ class Value:
         name = f"'{self.label}'" if self.label else "a Value"
         return f"{name} (data={self.data!r})"
 
-    # -- copying and pickling, without recursion: see the end of the module ---
+    # -- copying and pickling, without recursion: at the end of the module --
 
     def __copy__(self) -> Value:
         return _copy(self)
@@ -449,7 +449,7 @@ class Constant(Value):
         return f"Constant({self.data!r})"
 
 
-# -- how a node keeps its children -------------------------------------------------
+# -- how a node keeps its children -----------------------------------------------------
 #
 # Two slots, ``_a`` and ``_b``, hold a node's children; there is no tuple for
 # one or two children, which saves memory and time on the most common nodes.
@@ -536,7 +536,7 @@ def _copied(field: Any, memo: dict[int, Any]) -> Any:
     return field  # None or a plain number
 
 
-# -- making nodes --------------------------------------------------------------------
+# -- making nodes ----------------------------------------------------------------------
 
 _new = object.__new__
 
@@ -596,7 +596,7 @@ def _link(node: Value, children: Iterable[Value], op: str) -> None:
     _store(node, nodes, len(nodes) if len(nodes) <= 2 else None)
 
 
-# -- operations: the table of them, and registering one ------------------------------
+# -- operations: the table of them, and registering one --------------------------------
 
 
 class _Operation(NamedTuple):
@@ -713,10 +713,12 @@ def _built_in(*, children: int | None) -> Callable[[_NodeClass], _NodeClass]:
 
 # -- the built-in operations -----------------------------------------------------------
 #
-# One class of nodes per operation, in the order of Value's methods, each
-# beside the method that computes its nodes' data. ``_backward`` applies the
-# local derivative to the children, ``self._a`` and ``self._b`` (see the table
-# of how a node keeps its children).
+# One class of nodes per operation, in the order of Value's methods; the
+# comment on each names the method that computes its nodes' data, the forward
+# rule. Those rules stay inline in Value's methods, as a call of their own
+# would cost a node more than most of them compute; only the loops of sum and
+# dot are here. ``_backward`` applies the local derivative to the children,
+# ``self._a`` and ``self._b`` (see "how a node keeps its children").
 
 
 @_built_in(children=2)
@@ -1000,7 +1002,7 @@ class _Unregistered(Value):
         )
 
 
-# -- walking the graph -------------------------------------------------------------
+# -- walking the graph -----------------------------------------------------------------
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -1080,7 +1082,7 @@ def _interior_order(root: Value) -> list[Value]:
     return order
 
 
-# -- the cyclic garbage collector -------------------------------------------------
+# -- the cyclic garbage collector ------------------------------------------------------
 
 
 @contextmanager
@@ -1116,7 +1118,7 @@ def pause_gc() -> Iterator[None]:
             gc.enable()
 
 
-# -- copying and pickling, without recursion ------------------------------------------
+# -- copying and pickling, without recursion -------------------------------------------
 
 
 def _copy(node: Value) -> Value:
