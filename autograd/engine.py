@@ -2,14 +2,14 @@
 
 Every operation is a kind of node: a subclass of `Value` whose ``_op`` names
 the operation and whose ``_backward()`` applies its local derivative. The
-forward rules below compute a node's value; right under them, the rules
-that pass its gradient back. A node keeps no closure over itself, so a
-finished graph holds no reference cycle and is freed by reference counting
-alone.
+forward rules are `Value`'s methods; further down, one class per built-in
+operation holds its local derivative and names the method it pairs with. A
+node keeps no closure over itself, so a finished graph holds no reference
+cycle and is freed by reference counting alone.
 
-Operations are registered by name with `register_operation`, the built-in
-ones exactly like new ones; a node made by hand, ``Value(data, children,
-op)``, becomes a node of the operation registered as ``op``.
+Operations are registered by name with `register_operation`, in the table
+that holds the built-in ones too; a node made by hand, ``Value(data,
+children, op)``, becomes a node of the operation registered as ``op``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
 from types import CellType, FunctionType
-from typing import Any, ClassVar, NamedTuple, TypeAlias
+from typing import Any, ClassVar, NamedTuple, TypeAlias, TypeVar
 
 __all__ = [
     "BackwardRule",
@@ -83,25 +83,14 @@ class Value:
     >>> a.grad, b.grad
     (-3.0, 2.0)
 
-    Calling ``backward()`` again adds the new gradients to the leaves, as in
-    PyTorch, while every interior node's gradient is computed afresh:
-
-    >>> L.backward()
-    >>> a.grad, L.grad
-    (-6.0, 1.0)
-
     A node takes extra attributes, as optimizers that keep state per
     parameter expect:
 
     >>> a.momentum = 0.0
     """
 
-    # ``_a`` and ``_b`` hold the children: one or two Values, or a float for
-    # a plain number on the right (or a constant exponent). An operation of
-    # any number of children keeps a tuple of them in ``_a``; a ``dot`` keeps
-    # its weights (then its bias) in ``_a`` and its inputs in ``_b``, two
-    # tuples that the nodes of one layer share. The operation is the node's
-    # class. ``__dict__`` holds extra attributes such as ``label``.
+    # ``_a`` and ``_b`` hold the children (see "how a node keeps its children"),
+    # the class is the operation, and ``__dict__`` holds extras such as ``label``.
     __slots__ = ("__dict__", "_a", "_b", "data", "grad")
 
     data: float
@@ -138,10 +127,8 @@ class Value:
     def _prev(self) -> tuple[Value, ...]:
         """The children that made this node, in operand order.
 
-        A plain-number operand shows up as a `Constant`; a constant exponent
-        is part of the operation's name instead (``'**2'``). A number on the
-        right is stored as a float, and each read of ``_prev`` wraps it in a
-        new `Constant`.
+        A plain-number operand shows up as a new `Constant` at each read; a
+        constant exponent is part of the operation's name instead (``'**2'``).
 
         >>> v = Value(3.0, label="v")
         >>> (v * 2)._prev
@@ -149,23 +136,13 @@ class Value:
         >>> (v**2)._prev
         (Value(data=3.0, grad=0.0),)
         """
-        a, b = self._a, self._b
-        if a is None:
-            return ()
-        if type(a) is tuple:
-            return a if b is None else _interleave(a, b)
-        if b is None:
-            return (a,)
-        if type(b) is float:
-            return (a, Constant(b))
-        return (a, b)
+        return _operands(self)
 
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r})"
 
     # -- arithmetic ----------------------------------------------------------
-    # A plain number on the right is kept as a float in ``_b``; on the left it
-    # becomes a Constant node, whose gradient is always 0.
+    # A plain number on the left becomes a `Constant`; on the right, a float in ``_b``.
 
     def __add__(self, other: Value | Number) -> Value:
         """``self + other``; d/da = 1, d/db = 1."""
@@ -338,13 +315,7 @@ class Value:
         >>> a.grad, b.grad, c.grad
         (1.0, 1.0, 1.0)
         """
-        terms = _nodes(values, "Value.sum")
-        if not terms:
-            raise ValueError("Value.sum needs at least one value")
-        total = 0.0
-        for term in terms:
-            total += term.data
-        return _node(_Sum, total, tuple(terms))
+        return _sum(_nodes(values, "Value.sum"))
 
     @staticmethod
     def dot(
@@ -368,15 +339,7 @@ class Value:
         >>> w1.grad, x1.grad, b.grad
         (2.0, -3.0, 1.0)
         """
-        ws = _nodes(weights, "the weights of Value.dot")
-        xs = _nodes(inputs, "the inputs of Value.dot")
-        if len(ws) != len(xs):
-            raise ValueError(f"Value.dot got {len(ws)} weights but {len(xs)} inputs")
-        if not ws:
-            raise ValueError("Value.dot needs at least one weight and input")
-        if bias is not None:
-            ws += _nodes((bias,), "the bias of Value.dot")
-        return _dot(tuple(ws), tuple(xs))
+        return _checked_dot(weights, inputs, bias)
 
     # -- back-propagation ----------------------------------------------------
 
@@ -412,16 +375,20 @@ class Value:
         """Compute the gradient of this node with respect to every node below it.
 
         The graph is ordered without recursion, so a chain of a million
-        nodes is fine. The gradients of interior nodes are reset before each
-        call; the leaves accumulate, so set each leaf's ``grad = 0.0`` between
-        training steps (``zero_grad()`` of a :class:`~autograd.nn.Module` or of
-        :class:`~autograd.nn.SGD` does that for their parameters).
+        nodes is fine. Every interior node's gradient is computed afresh at
+        each call, while the leaves accumulate, as in PyTorch: set each leaf's
+        ``grad = 0.0`` between training steps (``zero_grad()`` of a
+        :class:`~autograd.nn.Module` or of :class:`~autograd.nn.SGD` does that
+        for their parameters).
 
         >>> a = Value(3.0)
         >>> b = a + a
         >>> b.backward()
         >>> a.grad
         2.0
+        >>> b.backward()
+        >>> a.grad, b.grad
+        (4.0, 1.0)
         """
         order = _interior_order(self)
         for node in order:
@@ -434,62 +401,16 @@ class Value:
         name = f"'{self.label}'" if self.label else "a Value"
         return f"{name} (data={self.data!r})"
 
-    # -- copying and pickling, without recursion -----------------------------
+    # -- copying and pickling, without recursion: at the end of the module --
 
     def __copy__(self) -> Value:
-        out = _new(type(self))
-        out.data, out.grad, out._a, out._b = self.data, self.grad, self._a, self._b
-        if self.__dict__:
-            out.__dict__.update(self.__dict__)
-        return out
+        return _copy(self)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        def copied(child: Any) -> Any:
-            if isinstance(child, Value):
-                return memo[id(child)]
-            if type(child) is tuple:
-                if id(child) not in memo:  # tuples shared by the nodes of a layer stay shared
-                    memo[id(child)] = tuple(memo[id(c)] for c in child)
-                return memo[id(child)]
-            return child
-
-        for node in topological_order(self):
-            if id(node) in memo:
-                continue
-            out = _new(type(node))
-            out.data, out.grad = node.data, node.grad
-            out._a, out._b = copied(node._a), copied(node._b)
-            memo[id(node)] = out
-            if node.__dict__:
-                extra = {name: _copy_closure(value, memo) for name, value in node.__dict__.items()}
-                out.__dict__.update(copy.deepcopy(extra, memo))
-        copy_of_self: Value = memo[id(self)]
-        return copy_of_self
+        return _deepcopy(self, memo)
 
     def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
-        """Pickle the graph children first, so that its depth does not matter.
-
-        The first node pickled saves every node below it, in topological
-        order, before itself; each of them then refers only to nodes already
-        saved. A node is restored as a node of the operation registered
-        under its ``_op`` in the process that loads it.
-        """
-        me = id(self)
-        saving = _saving()
-        in_graph = saving.pop(me, None)
-        if in_graph is not None or self._a is None:
-            if in_graph is not None and in_graph[0] == me:  # the graph's root: clean up
-                for key in in_graph[1]:
-                    saving.pop(key, None)
-            extra = dict(self.__dict__) or None
-            fields = (self._op, self._is_constant, self.data, self.grad, self._a, self._b, extra)
-            return _restore, fields
-        order = topological_order(self)
-        keys = [id(node) for node in order if node._a is not None]
-        entry = (me, keys)
-        for key in keys:
-            saving[key] = entry
-        return _last, (order,)
+        return _reduce(self)
 
 
 class Constant(Value):
@@ -528,7 +449,154 @@ class Constant(Value):
         return f"Constant({self.data!r})"
 
 
-# -- operations: registering them, and their local derivatives --------------
+# -- how a node keeps its children -----------------------------------------------------
+#
+# Two slots, ``_a`` and ``_b``, hold a node's children; there is no tuple for
+# one or two children, which saves memory and time on the most common nodes.
+#
+#   the node                          _a                         _b
+#   a leaf (also a Constant)          None                       None
+#   one child                         the child                  None
+#   two children                      the left child             the right child
+#   a plain number on the right       the left child             the number, a float
+#   a ** k, k a plain number          a                          k, a float: not a child
+#   any number of children (sum)      the children, a tuple      None
+#   dot                               the weights (then the      the inputs, a tuple
+#                                     bias), a tuple
+#
+# A dot's two tuples are shared by the nodes of one layer. `_store` and
+# `_children_of` are inverses; the walks in `_interior_order` decode the
+# table inline, as it is the hottest loop of back-propagation.
+
+
+def _store(node: Value, nodes: tuple[Value, ...], children: int | None) -> None:
+    """Keep ``nodes``, the children of ``node`` in operand order, in ``_a`` and ``_b``.
+
+    ``children`` is how many children the node's operation takes, None for any number.
+    """
+    if not nodes:
+        return
+    if children == 1:
+        node._a = nodes[0]
+    elif children == 2:
+        node._a, node._b = nodes
+    elif type(node) is _Dot:  # (w1, x1, ..., wn, xn[, b]) -> (w1, ..., wn[, b]), (x1, ..., xn)
+        node._a, node._b = nodes[0::2], nodes[1::2]
+    else:
+        node._a = nodes
+
+
+def _children_of(node: Value) -> tuple[Value, ...]:
+    """The children of ``node`` that are nodes in memory, in operand order."""
+    a, b = node._a, node._b
+    if a is None:
+        return ()
+    if type(a) is tuple:
+        return a if b is None else _interleave(a, b)
+    if b is None or type(b) is float:
+        return (a,)
+    return (a, b)
+
+
+def _interleave(weights: tuple[Value, ...], inputs: tuple[Value, ...]) -> tuple[Value, ...]:
+    """A ``dot``'s children in operand order: ``(w1, x1, w2, x2, ..., b)``."""
+    n = len(inputs)
+    children: list[Value] = [*weights, *inputs]
+    children[0 : 2 * n : 2] = weights[:n]
+    children[1 : 2 * n : 2] = inputs
+    children[2 * n :] = weights[n:]
+    return tuple(children)
+
+
+def _operands(node: Value) -> tuple[Value, ...]:
+    """`_children_of` ``node``, with a plain number on the right as a new `Constant`."""
+    a, b = node._a, node._b
+    if a is None:
+        return ()
+    if type(a) is tuple:
+        return a if b is None else _interleave(a, b)
+    if b is None:
+        return (a,)
+    if type(b) is float:
+        return (a, Constant(b))
+    return (a, b)
+
+
+def _copied(field: Any, memo: dict[int, Any]) -> Any:
+    """``_a`` or ``_b`` of a node over the copies, in ``memo``, of its children.
+
+    A tuple shared by the nodes of a layer is copied once, so the copies share it too.
+    """
+    if isinstance(field, Value):
+        return memo[id(field)]
+    if type(field) is tuple:
+        if id(field) not in memo:
+            memo[id(field)] = tuple(memo[id(child)] for child in field)
+        return memo[id(field)]
+    return field  # None or a plain number
+
+
+# -- making nodes ----------------------------------------------------------------------
+
+_new = object.__new__
+
+
+def _node(kind: type[Value], data: float, a: Any, b: Any = None) -> Value:
+    """Make an interior node without re-checking what the operation computed."""
+    out = _new(kind)
+    out.data = data
+    out.grad = 0.0
+    out._a = a
+    out._b = b
+    return out
+
+
+def _nodes(values: Iterable[Value | Number], role: str) -> list[Value]:
+    """``values`` as nodes: a plain number becomes a `Constant`."""
+    if isinstance(values, Value | str):
+        raise TypeError(f"{role} must be a sequence of values, got {type(values).__name__}")
+    return [v if isinstance(v, Value) else Constant(_real(v, f"each of {role}")) for v in values]
+
+
+def _link(node: Value, children: Iterable[Value], op: str) -> None:
+    """Make ``node`` a node of ``op`` with ``children``, checked against the operation."""
+    if isinstance(children, str):
+        raise TypeError(
+            f"_children must be Value nodes, got the str {children!r}; "
+            "pass a label by name: Value(..., label='name')"
+        )
+    nodes = tuple(children)
+    for child in nodes:
+        if not isinstance(child, Value):
+            raise TypeError(f"_children must be Value nodes, got {type(child).__name__}")
+    operation = _OPERATIONS.get(op)
+    if operation is not None:
+        expected = operation.children
+        if expected is None and not nodes:
+            raise ValueError(f"the operation {op!r} needs at least one child, got none")
+        if expected is not None and len(nodes) != expected:
+            raise ValueError(
+                f"the operation {op!r} takes {expected} "
+                f"{'child' if expected == 1 else 'children'}, got {len(nodes)}"
+            )
+        node.__class__ = operation.node_class
+        _store(node, nodes, expected)
+        return
+    exponent = _exponent_of(op)
+    if exponent is not None:
+        if len(nodes) != 1:
+            raise ValueError(f"the operation {op!r} takes 1 child, got {len(nodes)}")
+        node.__class__ = _PowNumber
+        _store(node, nodes, 1)
+        node._b = exponent
+        return
+    if nodes:
+        node.__class__ = _Unregistered
+    node._op = op
+    _store(node, nodes, len(nodes) if len(nodes) <= 2 else None)
+
+
+# -- operations: the table of them, and registering one --------------------------------
 
 
 class _Operation(NamedTuple):
@@ -561,7 +629,7 @@ def register_operation(
     this operation has, or None for any number (at least one). A node made
     with ``Value(data, children, op)`` is then a node of this operation:
     ``backward()`` and ``_backward()`` apply the rule to it. The built-in
-    operations are registered the same way.
+    operations are in the same table, each a class of nodes with its rule.
 
     >>> import math
     >>> @register_operation("sin", children=1, forward=math.sin)
@@ -621,161 +689,128 @@ def register_operation(
 
 
 def _as_method(rule: BackwardRule) -> Callable[[Value], None]:
+    """A function that calls ``rule``: unlike a callable object, it binds as a method."""
+
     def apply(out: Value) -> None:
         rule(out)
 
     return apply
 
 
-def _built_in(op: str, children: int | None, backward: BackwardRule) -> type[Value]:
-    """Register a built-in operation; return the class of its nodes."""
-    register_operation(op, children=children)(backward)
-    _BUILT_IN.add(op)
-    return _OPERATIONS[op].node_class
+_NodeClass = TypeVar("_NodeClass", bound=type[Value])
 
 
-# The rules, each followed by the class of its nodes. ``out`` is the node;
-# its children are ``out._a`` and ``out._b`` (a float for a plain number on
-# the right) or, for ``sum``, the tuple ``out._a``; for ``dot``, the weights
-# ``out._a`` and the inputs ``out._b``.
+def _built_in(*, children: int | None) -> Callable[[_NodeClass], _NodeClass]:
+    """Register the decorated class as the nodes of the built-in operation its ``_op`` names."""
+
+    def register(node_class: _NodeClass) -> _NodeClass:
+        _OPERATIONS[node_class._op] = _Operation(node_class, children)
+        _BUILT_IN.add(node_class._op)
+        return node_class
+
+    return register
 
 
-def _add_backward(out: Value) -> None:
-    g = out.grad
-    out._a.grad += g
-    b = out._b
-    if type(b) is not float:
-        b.grad += g
+# -- the built-in operations -----------------------------------------------------------
+#
+# One class of nodes per operation, in the order of Value's methods; the
+# comment on each names the method that computes its nodes' data, the forward
+# rule. Those rules stay inline in Value's methods, as a call of their own
+# would cost a node more than most of them compute; only the loops of sum and
+# dot are here. ``_backward`` applies the local derivative to the children,
+# ``self._a`` and ``self._b`` (see "how a node keeps its children").
 
 
-_Add = _built_in("+", 2, _add_backward)
+@_built_in(children=2)
+class _Add(Value):  # forward: Value.__add__
+    __slots__ = ()
+    _op = "+"
+
+    def _backward(self) -> None:
+        g = self.grad
+        self._a.grad += g
+        b = self._b
+        if type(b) is not float:
+            b.grad += g
 
 
-def _sub_backward(out: Value) -> None:
-    g = out.grad
-    out._a.grad += g
-    b = out._b
-    if type(b) is not float:
-        b.grad -= g
+@_built_in(children=2)
+class _Sub(Value):  # forward: Value.__sub__
+    __slots__ = ()
+    _op = "-"
+
+    def _backward(self) -> None:
+        g = self.grad
+        self._a.grad += g
+        b = self._b
+        if type(b) is not float:
+            b.grad -= g
 
 
-_Sub = _built_in("-", 2, _sub_backward)
+@_built_in(children=2)
+class _Mul(Value):  # forward: Value.__mul__
+    __slots__ = ()
+    _op = "*"
+
+    def _backward(self) -> None:
+        a, b, g = self._a, self._b, self.grad
+        if type(b) is float:
+            a.grad += b * g
+        else:
+            a.grad += b.data * g
+            b.grad += a.data * g
 
 
-def _mul_backward(out: Value) -> None:
-    a, b, g = out._a, out._b, out.grad
-    if type(b) is float:
-        a.grad += b * g
-    else:
-        a.grad += b.data * g
-        b.grad += a.data * g
+@_built_in(children=2)
+class _Div(Value):  # forward: Value.__truediv__
+    __slots__ = ()
+    _op = "/"
+
+    def _backward(self) -> None:
+        a, b, g = self._a, self._b, self.grad
+        if type(b) is float:
+            a.grad += g / b
+        else:
+            a.grad += g / b.data
+            b.grad -= g * self.data / b.data
 
 
-_Mul = _built_in("*", 2, _mul_backward)
+@_built_in(children=1)
+class _Neg(Value):  # forward: Value.__neg__
+    __slots__ = ()
+    _op = "neg"
+
+    def _backward(self) -> None:
+        self._a.grad -= self.grad
 
 
-def _div_backward(out: Value) -> None:
-    a, b, g = out._a, out._b, out.grad
-    if type(b) is float:
-        a.grad += g / b
-    else:
-        a.grad += g / b.data
-        b.grad -= g * out.data / b.data
+@_built_in(children=2)
+class _Pow(Value):  # forward: Value.__pow__, by a Value
+    __slots__ = ()
+    _op = "**"
+
+    def _backward(self) -> None:
+        g = self.grad
+        if g == 0.0:  # the chain rule's zero comes first: never 0 * inf
+            return
+        a, b = self._a, self._b
+        x, k = a.data, b.data
+        a.grad += _power_slope(x, k) * g
+        if x > 0.0:
+            b.grad += self.data * math.log(x) * g
+        elif x == 0.0:
+            # 0**b stays 0 for b > 0 whatever b is; for b < 0 it is infinite.
+            b.grad += (0.0 if k >= 0.0 else -math.inf) * g
+        else:
+            # a**b * ln(a) is not a real number for a negative base.
+            b.grad += math.nan
 
 
-_Div = _built_in("/", 2, _div_backward)
+class _PowNumber(Value):  # forward: Value.__pow__, by a plain number
+    """``a ** k`` for a plain number k, kept in ``_b``; its ``_op`` is ``'**k'``.
 
-
-def _neg_backward(out: Value) -> None:
-    out._a.grad -= out.grad
-
-
-_Neg = _built_in("neg", 1, _neg_backward)
-
-
-def _power_backward(out: Value) -> None:
-    g = out.grad
-    if g == 0.0:  # the chain rule's zero comes first: never 0 * inf
-        return
-    a, b = out._a, out._b
-    x, k = a.data, b.data
-    a.grad += _power_slope(x, k) * g
-    if x > 0.0:
-        b.grad += out.data * math.log(x) * g
-    elif x == 0.0:
-        # 0**b stays 0 for b > 0 whatever b is; for b < 0 it is infinite.
-        b.grad += (0.0 if k >= 0.0 else -math.inf) * g
-    else:
-        # a**b * ln(a) is not a real number for a negative base.
-        b.grad += math.nan
-
-
-_Pow = _built_in("**", 2, _power_backward)
-
-
-def _tanh_backward(out: Value) -> None:
-    t = out.data
-    out._a.grad += (1.0 - t * t) * out.grad
-
-
-_Tanh = _built_in("tanh", 1, _tanh_backward)
-
-
-def _exp_backward(out: Value) -> None:
-    out._a.grad += out.data * out.grad
-
-
-_Exp = _built_in("exp", 1, _exp_backward)
-
-
-def _log_backward(out: Value) -> None:
-    a = out._a
-    a.grad += out.grad / a.data
-
-
-_Log = _built_in("log", 1, _log_backward)
-
-
-def _relu_backward(out: Value) -> None:
-    if not out.data <= 0.0:  # passes for a positive value and for NaN
-        out._a.grad += out.grad
-
-
-_Relu = _built_in("ReLU", 1, _relu_backward)
-
-
-def _sigmoid_backward(out: Value) -> None:
-    s = out.data
-    out._a.grad += s * (1.0 - s) * out.grad
-
-
-_Sigmoid = _built_in("sigmoid", 1, _sigmoid_backward)
-
-
-def _sum_backward(out: Value) -> None:
-    g = out.grad
-    for term in out._a:
-        term.grad += g
-
-
-_Sum = _built_in("sum", None, _sum_backward)
-
-
-def _dot_backward(out: Value) -> None:
-    g = out.grad
-    weights, inputs = out._a, out._b
-    for w, x in zip(weights, inputs, strict=False):
-        w.grad += x.data * g
-        x.grad += w.data * g
-    if len(weights) > len(inputs):
-        weights[-1].grad += g
-
-
-_Dot = _built_in("dot", None, _dot_backward)
-
-
-class _PowNumber(Value):
-    """``a ** k`` for a plain number k, kept in ``_b``; its ``_op`` is ``'**k'``."""
+    It has no entry in the table of operations: `_exponent_of` reads k back from the name.
+    """
 
     __slots__ = ()
 
@@ -794,190 +829,8 @@ class _PowNumber(Value):
         g = self.grad
         if g == 0.0:  # the chain rule's zero comes first: never 0 * inf
             return
-        a, k = self._a, self._b
-        a.grad += _power_slope(a.data, k) * g
-
-
-class _Unregistered(Value):
-    """A node made by hand for an operation that has no registered rule."""
-
-    __slots__ = ()
-
-    def _backward(self) -> None:
-        if not self._op:
-            raise ValueError(
-                f"{self._describe()} has children but no operation: give it an _op name "
-                "and register that operation, or give the node its own _backward function"
-            )
-        raise ValueError(
-            f"no derivative rule for the operation {self._op!r} of {self._describe()}; "
-            f"register one with @register_operation({self._op!r}, children=...) "
-            "or give the node its own _backward function"
-        )
-
-
-# -- making nodes --------------------------------------------------------------
-
-_new = object.__new__
-
-
-def _node(kind: type[Value], data: float, a: Any, b: Any = None) -> Value:
-    """Make an interior node without re-checking what the operation computed."""
-    out = _new(kind)
-    out.data = data
-    out.grad = 0.0
-    out._a = a
-    out._b = b
-    return out
-
-
-def _dot(weights: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
-    """A ``dot`` node; ``weights`` ends with the bias if it is one longer than ``inputs``."""
-    total = weights[-1].data if len(weights) > len(inputs) else 0.0
-    for w, x in zip(weights, inputs, strict=False):
-        total += w.data * x.data
-    return _node(_Dot, total, weights, inputs)
-
-
-def _interleave(weights: tuple[Value, ...], inputs: tuple[Value, ...]) -> tuple[Value, ...]:
-    """A ``dot``'s children in operand order: ``(w1, x1, w2, x2, ..., b)``."""
-    n = len(inputs)
-    children: list[Value] = [*weights, *inputs]
-    children[0 : 2 * n : 2] = weights[:n]
-    children[1 : 2 * n : 2] = inputs
-    children[2 * n :] = weights[n:]
-    return tuple(children)
-
-
-def _nodes(values: Iterable[Value | Number], role: str) -> list[Value]:
-    """``values`` as nodes: a plain number becomes a `Constant`."""
-    if isinstance(values, Value | str):
-        raise TypeError(f"{role} must be a sequence of values, got {type(values).__name__}")
-    return [v if isinstance(v, Value) else Constant(_real(v, f"each of {role}")) for v in values]
-
-
-def _link(node: Value, children: Iterable[Value], op: str) -> None:
-    """Make ``node`` a node of ``op`` with ``children``, checked against the operation."""
-    if isinstance(children, str):
-        raise TypeError(
-            f"_children must be Value nodes, got the str {children!r}; "
-            "pass a label by name: Value(..., label='name')"
-        )
-    nodes = tuple(children)
-    for child in nodes:
-        if not isinstance(child, Value):
-            raise TypeError(f"_children must be Value nodes, got {type(child).__name__}")
-    operation = _OPERATIONS.get(op)
-    if operation is not None:
-        expected = operation.children
-        if expected is None and not nodes:
-            raise ValueError(f"the operation {op!r} needs at least one child, got none")
-        if expected is not None and len(nodes) != expected:
-            raise ValueError(
-                f"the operation {op!r} takes {expected} "
-                f"{'child' if expected == 1 else 'children'}, got {len(nodes)}"
-            )
-        node.__class__ = operation.node_class
-        _store(node, nodes, expected, op)
-        return
-    exponent = _exponent_of(op)
-    if exponent is not None:
-        if len(nodes) != 1:
-            raise ValueError(f"the operation {op!r} takes 1 child, got {len(nodes)}")
-        node.__class__ = _PowNumber
-        node._a, node._b = nodes[0], exponent
-        return
-    if nodes:
-        node.__class__ = _Unregistered
-    node._op = op
-    _store(node, nodes, len(nodes) if len(nodes) <= 2 else None, op)
-
-
-def _store(node: Value, nodes: tuple[Value, ...], layout: int | None, op: str) -> None:
-    if not nodes:
-        return
-    if layout == 1:
-        node._a = nodes[0]
-    elif layout == 2:
-        node._a, node._b = nodes
-    elif op == "dot":  # (w1, x1, ..., wn, xn[, b]) -> (w1, ..., wn[, b]), (x1, ..., xn)
-        node._a, node._b = nodes[0::2], nodes[1::2]
-    else:
-        node._a = nodes
-
-
-def _restore(
-    op: str,
-    constant: bool,
-    data: float,
-    grad: float,
-    a: Any,
-    b: Any,
-    extra: dict[str, Any] | None,
-) -> Value:
-    """Rebuild a pickled node as a node of the operation registered in this process."""
-    if constant:
-        kind: type[Value] = Constant
-    elif a is None:
-        kind = Value
-    elif op in _OPERATIONS:
-        kind = _OPERATIONS[op].node_class
-    elif type(b) is float and _exponent_of(op) is not None:
-        kind = _PowNumber
-    else:
-        kind = _Unregistered
-    node = _node(kind, data, a, b)
-    node.grad = grad
-    if extra:
-        node.__dict__.update(extra)
-    return node
-
-
-def _last(nodes: list[Value]) -> Value:
-    return nodes[-1]
-
-
-# id of a node being pickled after its children -> (id of the graph's root,
-# ids of the graph's interior nodes). Whether an entry is present only
-# decides between two correct ways of pickling a node.
-_SAVING = threading.local()
-
-
-def _saving() -> dict[int, tuple[int, list[int]]]:
-    """This thread's nodes being pickled: each thread pickles its graphs on its own."""
-    found: dict[int, tuple[int, list[int]]] | None = getattr(_SAVING, "nodes", None)
-    if found is None:
-        found = _SAVING.nodes = {}
-    return found
-
-
-# -- powers ------------------------------------------------------------------------
-
-
-def _copy_closure(value: Any, memo: dict[int, Any]) -> Any:
-    """A function that closes over nodes (micrograd's ``_backward``), over their copies.
-
-    ``copy.deepcopy`` keeps a function as it is, so a copied node's rule would
-    still update the original graph's gradients; the copy gets a function of
-    the same code whose variables are the copies.
-    """
-    if not isinstance(value, FunctionType) or not (value.__closure__ or value.__defaults__):
-        return value
-    cells = tuple(_copy_cell(cell, memo) for cell in value.__closure__ or ())
-    defaults = copy.deepcopy(value.__defaults__, memo)
-    copied = FunctionType(value.__code__, value.__globals__, value.__name__, defaults, cells)
-    copied.__kwdefaults__ = copy.deepcopy(value.__kwdefaults__, memo)
-    copied.__dict__.update(value.__dict__)
-    memo[id(value)] = copied
-    return copied
-
-
-def _copy_cell(cell: CellType, memo: dict[int, Any]) -> CellType:
-    try:
-        contents = cell.cell_contents
-    except ValueError:  # a variable not yet bound when the function was made
-        return CellType()
-    return CellType(copy.deepcopy(contents, memo))
+        a = self._a
+        a.grad += _power_slope(a.data, self._b) * g
 
 
 def _power(base: float, exponent: float) -> float:
@@ -1021,19 +874,135 @@ def _power_or_infinity(base: float, exponent: float) -> float:
     return result if type(result) is float else math.nan
 
 
-# -- walking the graph -------------------------------------------------------------
+@_built_in(children=1)
+class _Tanh(Value):  # forward: Value.tanh
+    __slots__ = ()
+    _op = "tanh"
+
+    def _backward(self) -> None:
+        t = self.data
+        self._a.grad += (1.0 - t * t) * self.grad
 
 
-def _children_of(node: Value) -> tuple[Value, ...]:
-    """The children of ``node`` that are nodes in memory, in operand order."""
-    a, b = node._a, node._b
-    if a is None:
-        return ()
-    if type(a) is tuple:
-        return a if b is None else _interleave(a, b)
-    if b is None or type(b) is float:
-        return (a,)
-    return (a, b)
+@_built_in(children=1)
+class _Exp(Value):  # forward: Value.exp
+    __slots__ = ()
+    _op = "exp"
+
+    def _backward(self) -> None:
+        self._a.grad += self.data * self.grad
+
+
+@_built_in(children=1)
+class _Log(Value):  # forward: Value.log
+    __slots__ = ()
+    _op = "log"
+
+    def _backward(self) -> None:
+        a = self._a
+        a.grad += self.grad / a.data
+
+
+@_built_in(children=1)
+class _Relu(Value):  # forward: Value.relu
+    __slots__ = ()
+    _op = "ReLU"
+
+    def _backward(self) -> None:
+        if not self.data <= 0.0:  # passes for a positive value and for NaN
+            self._a.grad += self.grad
+
+
+@_built_in(children=1)
+class _Sigmoid(Value):  # forward: Value.sigmoid
+    __slots__ = ()
+    _op = "sigmoid"
+
+    def _backward(self) -> None:
+        s = self.data
+        self._a.grad += s * (1.0 - s) * self.grad
+
+
+@_built_in(children=None)
+class _Sum(Value):  # forward: Value.sum, through _sum
+    __slots__ = ()
+    _op = "sum"
+
+    def _backward(self) -> None:
+        g = self.grad
+        for term in self._a:
+            term.grad += g
+
+
+def _sum(terms: list[Value]) -> Value:
+    """A ``sum`` node of ``terms``, added left to right."""
+    if not terms:
+        raise ValueError("Value.sum needs at least one value")
+    total = 0.0
+    for term in terms:
+        total += term.data
+    return _node(_Sum, total, tuple(terms))
+
+
+@_built_in(children=None)
+class _Dot(Value):  # forward: Value.dot, through _checked_dot and _dot
+    __slots__ = ()
+    _op = "dot"
+
+    def _backward(self) -> None:
+        g = self.grad
+        weights, inputs = self._a, self._b
+        for w, x in zip(weights, inputs, strict=False):
+            w.grad += x.data * g
+            x.grad += w.data * g
+        if len(weights) > len(inputs):
+            weights[-1].grad += g
+
+
+def _checked_dot(
+    weights: Sequence[Value | Number],
+    inputs: Sequence[Value | Number],
+    bias: Value | Number | None,
+) -> Value:
+    """A ``dot`` node of operands checked as `Value.dot` documents them."""
+    ws = _nodes(weights, "the weights of Value.dot")
+    xs = _nodes(inputs, "the inputs of Value.dot")
+    if len(ws) != len(xs):
+        raise ValueError(f"Value.dot got {len(ws)} weights but {len(xs)} inputs")
+    if not ws:
+        raise ValueError("Value.dot needs at least one weight and input")
+    if bias is not None:
+        ws += _nodes((bias,), "the bias of Value.dot")
+    return _dot(tuple(ws), tuple(xs))
+
+
+def _dot(weights: tuple[Value, ...], inputs: tuple[Value, ...]) -> Value:
+    """A ``dot`` node; ``weights`` ends with the bias if it is one longer than ``inputs``."""
+    total = weights[-1].data if len(weights) > len(inputs) else 0.0
+    for w, x in zip(weights, inputs, strict=False):
+        total += w.data * x.data
+    return _node(_Dot, total, weights, inputs)
+
+
+class _Unregistered(Value):
+    """A node made by hand for an operation that has no registered rule."""
+
+    __slots__ = ()
+
+    def _backward(self) -> None:
+        if not self._op:
+            raise ValueError(
+                f"{self._describe()} has children but no operation: give it an _op name "
+                "and register that operation, or give the node its own _backward function"
+            )
+        raise ValueError(
+            f"no derivative rule for the operation {self._op!r} of {self._describe()}; "
+            f"register one with @register_operation({self._op!r}, children=...) "
+            "or give the node its own _backward function"
+        )
+
+
+# -- walking the graph -----------------------------------------------------------------
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -1113,7 +1082,7 @@ def _interior_order(root: Value) -> list[Value]:
     return order
 
 
-# -- the cyclic garbage collector -------------------------------------------------
+# -- the cyclic garbage collector ------------------------------------------------------
 
 
 @contextmanager
@@ -1147,3 +1116,132 @@ def pause_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+# -- copying and pickling, without recursion -------------------------------------------
+
+
+def _copy(node: Value) -> Value:
+    """A new node of the same operation over the same children (``copy.copy``)."""
+    out = _new(type(node))
+    out.data, out.grad, out._a, out._b = node.data, node.grad, node._a, node._b
+    if node.__dict__:
+        out.__dict__.update(node.__dict__)
+    return out
+
+
+def _deepcopy(root: Value, memo: dict[int, Any]) -> Value:
+    """A copy of the graph below ``root`` (``copy.deepcopy``), made children first."""
+    for node in topological_order(root):
+        if id(node) in memo:
+            continue
+        out = _new(type(node))
+        out.data, out.grad = node.data, node.grad
+        out._a, out._b = _copied(node._a, memo), _copied(node._b, memo)
+        memo[id(node)] = out
+        if node.__dict__:
+            extra = {name: _copy_closure(value, memo) for name, value in node.__dict__.items()}
+            out.__dict__.update(copy.deepcopy(extra, memo))
+    copy_of_root: Value = memo[id(root)]
+    return copy_of_root
+
+
+def _copy_closure(value: Any, memo: dict[int, Any]) -> Any:
+    """A function that closes over nodes (micrograd's ``_backward``), over their copies.
+
+    ``copy.deepcopy`` keeps a function as it is, so a copied node's rule would
+    still update the original graph's gradients; the copy gets a function of
+    the same code whose variables are the copies.
+    """
+    if not isinstance(value, FunctionType) or not (value.__closure__ or value.__defaults__):
+        return value
+    cells = tuple(_copy_cell(cell, memo) for cell in value.__closure__ or ())
+    defaults = copy.deepcopy(value.__defaults__, memo)
+    copied = FunctionType(value.__code__, value.__globals__, value.__name__, defaults, cells)
+    copied.__kwdefaults__ = copy.deepcopy(value.__kwdefaults__, memo)
+    copied.__dict__.update(value.__dict__)
+    memo[id(value)] = copied
+    return copied
+
+
+def _copy_cell(cell: CellType, memo: dict[int, Any]) -> CellType:
+    try:
+        contents = cell.cell_contents
+    except ValueError:  # a variable not yet bound when the function was made
+        return CellType()
+    return CellType(copy.deepcopy(contents, memo))
+
+
+def _reduce(node: Value) -> tuple[Any, ...]:
+    """Pickle the graph children first, so that its depth does not matter.
+
+    The first node pickled saves every node below it, in topological
+    order, before itself; each of them then refers only to nodes already
+    saved. A node is restored as a node of the operation registered
+    under its ``_op`` in the process that loads it.
+    """
+    me = id(node)
+    saving = _saving()
+    in_graph = saving.pop(me, None)
+    if in_graph is not None or node._a is None:
+        if in_graph is not None and in_graph[0] == me:  # the graph's root: clean up
+            for key in in_graph[1]:
+                saving.pop(key, None)
+        extra = dict(node.__dict__) or None
+        fields = (node._op, node._is_constant, node.data, node.grad, node._a, node._b, extra)
+        return _restore, fields
+    order = topological_order(node)
+    keys = [id(below) for below in order if below._a is not None]
+    entry = (me, keys)
+    for key in keys:
+        saving[key] = entry
+    return _root_of_pickled, (order,)
+
+
+def _restore(
+    op: str,
+    constant: bool,
+    data: float,
+    grad: float,
+    a: Any,
+    b: Any,
+    extra: dict[str, Any] | None,
+) -> Value:
+    """Rebuild a pickled node as a node of the operation registered in this process."""
+    if constant:
+        kind: type[Value] = Constant
+    elif a is None:
+        kind = Value
+    elif op in _OPERATIONS:
+        kind = _OPERATIONS[op].node_class
+    elif type(b) is float and _exponent_of(op) is not None:
+        kind = _PowNumber
+    else:
+        kind = _Unregistered
+    node = _node(kind, data, a, b)
+    node.grad = grad
+    if extra:
+        node.__dict__.update(extra)
+    return node
+
+
+def _root_of_pickled(nodes: list[Value]) -> Value:
+    """The root of a graph unpickled children first: the last of its nodes."""
+    return nodes[-1]
+
+
+_last = _root_of_pickled  # the name older pickles use
+
+
+# id of a node being pickled after its children -> (id of the graph's root,
+# ids of the graph's interior nodes). Whether an entry is present only
+# decides between two correct ways of pickling a node.
+_SAVING = threading.local()
+
+
+def _saving() -> dict[int, tuple[int, list[int]]]:
+    """This thread's nodes being pickled: each thread pickles its graphs on its own."""
+    found: dict[int, tuple[int, list[int]]] | None = getattr(_SAVING, "nodes", None)
+    if found is None:
+        found = _SAVING.nodes = {}
+    return found

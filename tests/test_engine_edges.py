@@ -69,6 +69,17 @@ def test_a_user_operation_cannot_take_a_name_the_engine_gives_its_own_nodes() ->
     assert loaded._op == "**2" and loaded._prev[0].grad == 6.0
 
 
+def test_a_pickle_that_names_the_root_function_last_still_loads() -> None:
+    x = Value(2.0)
+    data = pickle.dumps((x * x + 1.0).tanh(), protocol=0)  # protocol 0 writes names as lines
+    assert b"\n_root_of_pickled\n" in data
+    loaded = pickle.loads(data.replace(b"\n_root_of_pickled\n", b"\n_last\n"))
+    loaded.backward()
+    (square, one) = loaded._prev[0]._prev
+    assert loaded.data == math.tanh(5.0) and one.data == 1.0
+    assert square._prev[0].grad == 2 * 2.0 * (1 - math.tanh(5.0) ** 2)
+
+
 def test_threads_pickling_one_graph_at_once_each_get_the_same_small_pickle() -> None:
     x = Value(1.0)
     node = x
