@@ -36,18 +36,30 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from autograd import engine
+from autograd.engine import Value
 from autograd.loops import Loop
 
-if TYPE_CHECKING:
-    from autograd.record import Recorded
-
-__all__ = ["RUNTIME", "Program", "generate"]
+__all__ = ["RUNTIME", "Program", "Recording", "generate"]
 
 NODE, LEAF, CONST = 0, 1, 2
 """Operand tags, as `autograd.record` makes them."""
+
+
+class Recording(Protocol):
+    """What code is generated from: a recording, as `autograd.record.Recorded` makes it."""
+
+    kinds: list[str]
+    operands: list[list[tuple[int, Any]]]
+
+    def forward(self, position: int) -> Callable[..., float]:
+        """The forward rule of the registered operation of node ``position``."""
+
+    def proxy(self, position: int) -> tuple[Value, list[Value]]:
+        """A node like node ``position`` over stand-ins for its children, and those."""
+
 
 RUN = 8
 """A sum of at least this many outputs of one loop is written as a loop of its own."""
@@ -318,7 +330,7 @@ class _LoopFacts:
 class _Writer:
     """Writes the function for one recorded graph."""
 
-    def __init__(self, recorded: Recorded, loops: Sequence[Loop]) -> None:
+    def __init__(self, recorded: Recording, loops: Sequence[Loop]) -> None:
         self.recorded = recorded
         self.kinds = recorded.kinds
         self.operands = recorded.operands
@@ -806,6 +818,6 @@ def _names(lines: list[str]) -> set[str]:
     return set(re.findall(r"\w+", "\n".join(lines)))
 
 
-def generate(recorded: Recorded, loops: Sequence[Loop]) -> Program:
+def generate(recorded: Recording, loops: Sequence[Loop]) -> Program:
     """The function that replays ``recorded``, with ``loops`` written as loops."""
     return _Writer(recorded, loops).write()

@@ -66,6 +66,12 @@ def _check_text(**fields: object) -> None:
             raise TypeError(f"{name} must be a str, got {type(text).__name__}")
 
 
+def _described(node: Value) -> str:
+    """A node as an error message names it: ``'a' (data=2.0)``."""
+    name = f"'{node.label}'" if node.label else "a Value"
+    return f"{name} (data={node.data!r})"
+
+
 class Value:
     """A scalar node of a computation graph that knows its gradient.
 
@@ -200,7 +206,7 @@ class Value:
         divisor = other if isinstance(other, Value) else _operand(other, "/")
         k = divisor.data if isinstance(divisor, Value) else divisor
         if k == 0.0:
-            raise ZeroDivisionError(f"division by zero: {self._describe()} divided by {k!r}")
+            raise ZeroDivisionError(f"division by zero: {_described(self)} divided by {k!r}")
         return _node(_Div, self.data / k, self, divisor)
 
     def __rtruediv__(self, other: Number) -> Value:
@@ -256,7 +262,7 @@ class Value:
         except OverflowError:
             raise OverflowError(
                 f"exp overflowed: exp({self.data!r}) is larger than the largest "
-                f"float (the node is {self._describe()})"
+                f"float (the node is {_described(self)})"
             ) from None
         return _node(_Exp, result, self)
 
@@ -268,7 +274,7 @@ class Value:
         """
         if self.data <= 0.0:
             raise ValueError(
-                f"log is defined only for positive values; {self._describe()} "
+                f"log is defined only for positive values; {_described(self)} "
                 f"has data {self.data!r}"
             )
         return _node(_Log, math.log(self.data), self)
@@ -296,50 +302,10 @@ class Value:
             s = z / (1.0 + z)
         return _node(_Sigmoid, s, self)
 
-    # -- operations on many values ------------------------------------------
+    # -- operations on many values: `value_sum` and `value_dot`, beside their nodes
 
-    @staticmethod
-    def sum(values: Iterable[Value | Number]) -> Value:
-        """The sum of ``values`` as one node; d/dv = 1 for every term.
-
-        One node of ``n`` children replaces a chain of ``n - 1`` additions:
-        the same value, added left to right, in a fraction of the time and
-        memory. Its ``_op`` is ``'sum'`` and ``_prev`` the terms in order; a
-        plain number among them becomes a `Constant`.
-
-        >>> a, b, c = Value(1.0), Value(2.0), Value(3.0)
-        >>> total = Value.sum([a, b, c, 0.5])
-        >>> total.data, total._op
-        (6.5, 'sum')
-        >>> total.backward()
-        >>> a.grad, b.grad, c.grad
-        (1.0, 1.0, 1.0)
-        """
-        return _sum(_nodes(values, "Value.sum"))
-
-    @staticmethod
-    def dot(
-        weights: Sequence[Value | Number],
-        inputs: Sequence[Value | Number],
-        bias: Value | Number | None = None,
-    ) -> Value:
-        """``w1*x1 + w2*x2 + ... + b`` as one node, the linear part of a neuron.
-
-        d/dwi = xi, d/dxi = wi and d/db = 1. Its ``_op`` is ``'dot'`` and its
-        ``_prev`` is ``(w1, x1, w2, x2, ..., b)``. The sum is taken as
-        ``((b + w1*x1) + w2*x2) + ...``, the order of a neuron written with
-        ``+`` and ``*``, so both give the same float.
-
-        >>> w1, w2, b = Value(-3.0), Value(1.0), Value(6.5)
-        >>> x1, x2 = Value(2.0), Value(0.0)
-        >>> n = Value.dot([w1, w2], [x1, x2], b)
-        >>> n.data, n._op
-        (0.5, 'dot')
-        >>> n.backward()
-        >>> w1.grad, x1.grad, b.grad
-        (2.0, -3.0, 1.0)
-        """
-        return _checked_dot(weights, inputs, bias)
+    sum: ClassVar[Callable[[Iterable[Value | Number]], Value]]
+    dot: ClassVar[Callable[..., Value]]
 
     # -- back-propagation ----------------------------------------------------
 
@@ -348,16 +314,8 @@ class Value:
 
         This is the single step that ``backward()`` repeats over the whole
         graph, from the output back to the leaves; each operation defines
-        its own, and a leaf has nothing to pass on.
-
-        >>> x, y = Value(3.0), Value(4.0)
-        >>> z = x * y
-        >>> z.grad = 1.0
-        >>> z._backward()
-        >>> x.grad, y.grad
-        (4.0, 3.0)
-
-        A node may also be given a function of its own, as in micrograd;
+        its own (below, beside its forward rule), and a leaf has nothing to
+        pass on. A node may also be given a function of its own, as in micrograd;
         ``backward()`` then uses it for that node:
 
         >>> import math
@@ -396,10 +354,6 @@ class Value:
         self.grad += 1.0
         for node in reversed(order):
             node._backward()
-
-    def _describe(self) -> str:
-        name = f"'{self.label}'" if self.label else "a Value"
-        return f"{name} (data={self.data!r})"
 
     # -- copying and pickling, without recursion: at the end of the module --
 
@@ -698,6 +652,7 @@ def _as_method(rule: BackwardRule) -> Callable[[Value], None]:
 
 
 _NodeClass = TypeVar("_NodeClass", bound=type[Value])
+_Function = TypeVar("_Function", bound=Callable[..., Value])
 
 
 def _built_in(*, children: int | None) -> Callable[[_NodeClass], _NodeClass]:
@@ -924,7 +879,7 @@ class _Sigmoid(Value):  # forward: Value.sigmoid
 
 
 @_built_in(children=None)
-class _Sum(Value):  # forward: Value.sum, through _sum
+class _Sum(Value):  # forward: Value.sum (value_sum)
     __slots__ = ()
     _op = "sum"
 
@@ -932,6 +887,37 @@ class _Sum(Value):  # forward: Value.sum, through _sum
         g = self.grad
         for term in self._a:
             term.grad += g
+
+
+def _static_method(name: str) -> Callable[[_Function], _Function]:
+    """Make the function ``Value.<name>``, a static method defined beside its node's class."""
+
+    def attach(function: _Function) -> _Function:
+        function.__name__, function.__qualname__ = name, f"Value.{name}"
+        setattr(Value, name, staticmethod(function))
+        return function
+
+    return attach
+
+
+@_static_method("sum")
+def value_sum(values: Iterable[Value | Number]) -> Value:
+    """The sum of ``values`` as one node; d/dv = 1 for every term.
+
+    One node of ``n`` children replaces a chain of ``n - 1`` additions:
+    the same value, added left to right, in a fraction of the time and
+    memory. Its ``_op`` is ``'sum'`` and ``_prev`` the terms in order; a
+    plain number among them becomes a `Constant`.
+
+    >>> a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    >>> total = Value.sum([a, b, c, 0.5])
+    >>> total.data, total._op
+    (6.5, 'sum')
+    >>> total.backward()
+    >>> a.grad, b.grad, c.grad
+    (1.0, 1.0, 1.0)
+    """
+    return _sum(_nodes(values, "Value.sum"))
 
 
 def _sum(terms: list[Value]) -> Value:
@@ -945,7 +931,7 @@ def _sum(terms: list[Value]) -> Value:
 
 
 @_built_in(children=None)
-class _Dot(Value):  # forward: Value.dot, through _checked_dot and _dot
+class _Dot(Value):  # forward: Value.dot (value_dot)
     __slots__ = ()
     _op = "dot"
 
@@ -959,12 +945,28 @@ class _Dot(Value):  # forward: Value.dot, through _checked_dot and _dot
             weights[-1].grad += g
 
 
-def _checked_dot(
+@_static_method("dot")
+def value_dot(
     weights: Sequence[Value | Number],
     inputs: Sequence[Value | Number],
-    bias: Value | Number | None,
+    bias: Value | Number | None = None,
 ) -> Value:
-    """A ``dot`` node of operands checked as `Value.dot` documents them."""
+    """``w1*x1 + w2*x2 + ... + b`` as one node, the linear part of a neuron.
+
+    d/dwi = xi, d/dxi = wi and d/db = 1. Its ``_op`` is ``'dot'`` and its
+    ``_prev`` is ``(w1, x1, w2, x2, ..., b)``. The sum is taken as
+    ``((b + w1*x1) + w2*x2) + ...``, the order of a neuron written with
+    ``+`` and ``*``, so both give the same float.
+
+    >>> w1, w2, b = Value(-3.0), Value(1.0), Value(6.5)
+    >>> x1, x2 = Value(2.0), Value(0.0)
+    >>> n = Value.dot([w1, w2], [x1, x2], b)
+    >>> n.data, n._op
+    (0.5, 'dot')
+    >>> n.backward()
+    >>> w1.grad, x1.grad, b.grad
+    (2.0, -3.0, 1.0)
+    """
     ws = _nodes(weights, "the weights of Value.dot")
     xs = _nodes(inputs, "the inputs of Value.dot")
     if len(ws) != len(xs):
@@ -992,11 +994,11 @@ class _Unregistered(Value):
     def _backward(self) -> None:
         if not self._op:
             raise ValueError(
-                f"{self._describe()} has children but no operation: give it an _op name "
+                f"{_described(self)} has children but no operation: give it an _op name "
                 "and register that operation, or give the node its own _backward function"
             )
         raise ValueError(
-            f"no derivative rule for the operation {self._op!r} of {self._describe()}; "
+            f"no derivative rule for the operation {self._op!r} of {_described(self)}; "
             f"register one with @register_operation({self._op!r}, children=...) "
             "or give the node its own _backward function"
         )

@@ -164,9 +164,10 @@ def _kind(node: Value) -> str:
     """The operation of an interior node, or a ReplayError that says why it cannot replay."""
     cls = type(node)
     rule = node._backward
+    described = engine._described(node)
     if type(rule) is not MethodType or rule.__func__ is not getattr(cls, "_backward", None):
         raise ReplayError(
-            f"cannot replay {node._describe()}: the node has its own _backward function, a "
+            f"cannot replay {described}: the node has its own _backward function, a "
             "closure whose computation replay cannot see; make the node with Value(data, "
             "children, op) for an operation registered with register_operation(op, "
             "children=..., forward=...)"
@@ -176,19 +177,19 @@ def _kind(node: Value) -> str:
         return kind
     if cls is engine._Unregistered:
         raise ReplayError(
-            f"cannot replay {node._describe()}: its operation {node._op!r} has no registered rule"
+            f"cannot replay {described}: its operation {node._op!r} has no registered rule"
         )
     forward = cls.__dict__.get("_forward", False)
     if forward:
         return "custom"
     if forward is None:
         raise ReplayError(
-            f"cannot replay {node._describe()}: the operation {node._op!r} was registered "
+            f"cannot replay {described}: the operation {node._op!r} was registered "
             f"without a forward rule; register it with register_operation({node._op!r}, "
             "children=..., forward=...) so that replay can recompute its nodes"
         )
     raise ReplayError(
-        f"cannot replay {node._describe()}: its class {cls.__name__} is not an operation "
+        f"cannot replay {described}: its class {cls.__name__} is not an operation "
         "of the engine or one made by register_operation"
     )
 
