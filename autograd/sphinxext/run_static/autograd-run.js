@@ -87,7 +87,7 @@
   // Each step names its element by a class (autograd-step-<n>) that the build gave it.
   const steps = JSON.parse(data.textContent).map((step) => ({
     ...step,
-    element: document.querySelector(`.${CSS.escape(step.element)}`),
+    element: step.element ? document.querySelector(`.${CSS.escape(step.element)}`) : null,
   }));
   if (steps.some((step) => !step.element)) return; // a step without its element: no button
   const stopButton = document.createElement("button");
