@@ -1,6 +1,6 @@
 """A Sphinx extension for tests/test_notebook_nodes.py: keeps each page's resolved doctree.
 
-On ``doctree-resolved``, before the notebook writer (`autograd.sphinxext.notebooks`)
+On ``doctree-resolved``, before the notebook writer (`autograd.sphinxext.downloads`)
 changes the page, a copy of the doctree is pickled to ``<outdir>/_doctrees/<page>.pickle``:
 the nodes exactly as the writer reads them.
 """

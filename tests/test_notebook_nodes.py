@@ -1,7 +1,7 @@
 """Every kind of node the site's pages are made of reaches the downloads with its markup.
 
 The site is built once, and each page's doctree is kept as the notebook writer
-(`autograd.sphinxext.notebooks`) reads it (``tests/notebook_nodes_dump.py``).
+(`autograd.sphinxext.downloads`) reads it (``tests/notebook_nodes_dump.py``).
 Every node type found on any page must be listed in `NODE_TYPES`, which says
 how that kind of node shows in a lesson's notebook and script, and is checked
 on every such node of every page that has downloads. A page that starts to use
