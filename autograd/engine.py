@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from numbers import Real
 from types import CellType, FunctionType
-from typing import Any, ClassVar, NamedTuple, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeAlias, TypeVar
 
 __all__ = [
     "BackwardRule",
@@ -304,8 +304,17 @@ class Value:
 
     # -- operations on many values: `value_sum` and `value_dot`, beside their nodes
 
-    sum: ClassVar[Callable[[Iterable[Value | Number]], Value]]
-    dot: ClassVar[Callable[..., Value]]
+    if TYPE_CHECKING:  # their signatures, for type checkers
+
+        @staticmethod
+        def sum(values: Iterable[Value | Number]) -> Value: ...
+
+        @staticmethod
+        def dot(
+            weights: Sequence[Value | Number],
+            inputs: Sequence[Value | Number],
+            bias: Value | Number | None = None,
+        ) -> Value: ...
 
     # -- back-propagation ----------------------------------------------------
 
@@ -314,8 +323,8 @@ class Value:
 
         This is the single step that ``backward()`` repeats over the whole
         graph, from the output back to the leaves; each operation defines
-        its own (below, beside its forward rule), and a leaf has nothing to
-        pass on. A node may also be given a function of its own, as in micrograd;
+        its own (the section of built-in operations below), and a leaf has
+        nothing to pass on. A node may also be given a function of its own, as in micrograd;
         ``backward()`` then uses it for that node:
 
         >>> import math
@@ -354,17 +363,6 @@ class Value:
         self.grad += 1.0
         for node in reversed(order):
             node._backward()
-
-    # -- copying and pickling, without recursion: at the end of the module --
-
-    def __copy__(self) -> Value:
-        return _copy(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        return _deepcopy(self, memo)
-
-    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
-        return _reduce(self)
 
 
 class Constant(Value):
@@ -1197,7 +1195,21 @@ def _reduce(node: Value) -> tuple[Any, ...]:
     entry = (me, keys)
     for key in keys:
         saving[key] = entry
-    return _root_of_pickled, (order,)
+    return _last, (order,)
+
+
+def _reduce_ex(node: Value, protocol: object) -> tuple[Any, ...]:
+    return _reduce(node)
+
+
+# Value's hooks for copy and pickle, set here beside the functions they call.
+for _name, _hook in (
+    ("__copy__", _copy),
+    ("__deepcopy__", _deepcopy),
+    ("__reduce_ex__", _reduce_ex),
+):
+    setattr(Value, _name, _hook)
+del _name, _hook
 
 
 def _restore(
@@ -1227,12 +1239,12 @@ def _restore(
     return node
 
 
-def _root_of_pickled(nodes: list[Value]) -> Value:
-    """The root of a graph unpickled children first: the last of its nodes."""
+def _last(nodes: list[Value]) -> Value:
+    """The root of a graph unpickled children first: the last of its nodes.
+
+    Pickles name this function, so its name stays as it is.
+    """
     return nodes[-1]
-
-
-_last = _root_of_pickled  # the name older pickles use
 
 
 # id of a node being pickled after its children -> (id of the graph's root,

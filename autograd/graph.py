@@ -233,6 +233,8 @@ def formula(op: str, parts: Sequence[Formula], *, spaced: bool = False) -> Formu
     ('(-a)**2', '-a**2')
     >>> formula("dot", [a, b, c], spaced=True).text
     'a * b + c'
+    >>> formula("**", [ab, formula("neg", [b])]).text
+    '(a*b)**-b'
     """
     times = " {} " if spaced else "{}"
 
@@ -255,6 +257,8 @@ def formula(op: str, parts: Sequence[Formula], *, spaced: bool = False) -> Formu
         return Formula(" + ".join([term.text for term in terms] + bias), 1)
     if len(parts) == 2 and op in PRECEDENCE:
         return infix(parts[0], op, parts[1])
+    if len(parts) == 2 and op == "**":  # a Value exponent: a**b, (a*b)**c, a**-b
+        return Formula(f"{wrap(parts[0], _POWER + 1)}**{wrap(parts[1], _NEGATION)}", _POWER)
     if len(parts) == 1 and op.startswith("**"):
         return Formula(f"{wrap(parts[0], _POWER + 1)}{op}", _POWER)
     if len(parts) == 1 and op == "neg":

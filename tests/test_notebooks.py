@@ -272,7 +272,7 @@ def test_run_in_browser_pairs_each_run_example_with_its_html_solutions_too(
     named = re.findall(r'class="[^"]*\bautograd-step (autograd-step-\d+)\b', html)
     assert named == ["autograd-step-1", "autograd-step-2"]
     assert html.count("autograd-step-") == 2
-    replay = FigureStep("backward-steps", "y", "<svg/>", "", "index_g1", {}, frames=["a"])
+    replay = FigureStep("backward-steps", "y", "<svg/>", "", "index_g1", frames=["a"])
     assert json.loads(steps_json([DoctestStep([], "autograd-step-1"), replay])) == [
         {"code": "", "element": "autograd-step-1", "kind": "doctest"}
     ]
@@ -437,3 +437,19 @@ def test_a_markdown_walk_keeps_headings_lists_and_math() -> None:
         settings_overrides={"doctitle_xform": False},  # sections as MyST makes them
     )
     assert to_markdown(doctree, "page") == "# Title\n\n## Part\n\n1. one\n2. **two**"
+
+
+def test_an_example_in_a_nested_definition_list_is_one_step_with_one_element() -> None:
+    from docutils import nodes
+    from docutils.core import publish_doctree
+
+    from autograd.sphinxext.outline import DoctestStep, page_steps
+
+    doctree = publish_doctree("outer\n    inner\n        >>> 1 + 1\n        2\n")
+    steps = page_steps(doctree, "page")
+    assert [type(step).__name__ for step in steps].count("DoctestStep") == 1
+    block = next(
+        node for node in doctree.findall(nodes.Element) if "autograd-step" in node["classes"]
+    )
+    assert block["classes"] == ["autograd-step", "autograd-step-1"]
+    assert [step.element for step in steps if isinstance(step, DoctestStep)] == ["autograd-step-1"]

@@ -43,7 +43,7 @@ from check_site import CHROMIUM_FLAGS, axe_source, check_accessibility, find_chr
 from playwright.sync_api import BrowserContext, Locator, Page, Route, sync_playwright
 
 LOAD_TIMEOUT_MS = 120_000
-# As the page's doctests compare (autograd.sphinxext.examples.OPTION_FLAGS).
+# As the page's doctests compare (autograd.sphinxext.doctests.OPTION_FLAGS).
 DOCTEST_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
@@ -191,13 +191,12 @@ def unexpected_errors(page: Page) -> list[str]:
 # its note if it runs only when the site is built.
 STEPS_SCRIPT = """() => {
   const steps = JSON.parse(document.querySelector('.autograd-run-steps').textContent);
-  const elements = document.querySelectorAll('.autograd-step');
   const labels = (element) => {
     const svg = element.querySelector('.value-graph-drawing .graph-wide svg');
     return svg ? [...svg.querySelectorAll('text')].map((text) => text.textContent) : null;
   };
-  return steps.map((step, index) => {
-    const element = elements[index];
+  return steps.map((step) => {
+    const element = document.querySelector(`.${CSS.escape(step.element)}`);
     const box = step.kind === 'doctest' || step.kind === 'script'
       ? element.nextElementSibling : element.querySelector('.autograd-live');
     const live = box && box.classList.contains('autograd-live') ? box : null;

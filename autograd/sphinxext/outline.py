@@ -79,7 +79,7 @@ class FigureStep:
     svg: str  # for backward-steps: the last frame
     caption: str
     figure_id: str
-    options: dict[str, Any]  # the directive's (rankdir, max_nodes), for a redraw
+    options: dict[str, Any] = field(default_factory=dict)  # rankdir, max_nodes: for a redraw
     frames: list[str] = field(default_factory=list)  # backward-steps: each step's caption
     element: str = ""  # the class that marks its figure in the HTML, if it runs
 
@@ -157,6 +157,8 @@ class _Outline:
     def block(self, node: nodes.Node, level: int) -> None:
         """Walk one block-level node; prose goes to ``self.prose``, examples to steps."""
         kind = self.kind(node)
+        if kind is not None and id(node) in self.seen:
+            return  # already a step: each example is one step, and one element
         if kind == "doctest":
             assert isinstance(node, nodes.Element)
             parser = doctest.DocTestParser()
@@ -204,15 +206,17 @@ class _Outline:
         elif isinstance(node, nodes.caption):  # a code block's (a figure's is in its step)
             self.prose.append(f"*{inline_markdown(node).strip()}*")
         elif isinstance(node, nodes.definition_list):
-            for item in node.findall(nodes.definition_list_item):
-                term = next(item.findall(nodes.term), None)
-                definition = next(item.findall(nodes.definition), None)
+            for item in node.children:  # its own items: a nested list is walked in its turn
+                term = next((c for c in item.children if isinstance(c, nodes.term)), None)
+                definition = next(
+                    (c for c in item.children if isinstance(c, nodes.definition)), None
+                )
                 parts = self.nested(definition, level) if definition else []
                 self.emit(
                     parts, f"**{inline_markdown(term) if term else ''}**: ", lambda text: text
                 )
         elif isinstance(node, nodes.Admonition | nodes.block_quote):
-            title = next(iter(node.findall(nodes.title)), None)
+            title = next((c for c in node.children if isinstance(c, nodes.title)), None)
             name = inline_markdown(title) if title else node.tagname.replace("_", " ").capitalize()
             header = "" if isinstance(node, nodes.block_quote) else f"> **{name}**\n>\n"
             self.emit(self.nested(node, level, skip_title=True), header, blockquote_markdown)
