@@ -190,6 +190,21 @@ PUBLIC_SPECIAL = {
 }
 
 
+def _assigned_names(module: object) -> set[str]:
+    """The names a module assigns at its top level (not those it imports)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(module))
+    names = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        names |= {target.id for target in targets if isinstance(target, ast.Name)}
+    return names
+
+
 def public_names() -> set[str]:
     """Full dotted names of the package's public API, found by importing it."""
     import importlib
@@ -204,7 +219,7 @@ def public_names() -> set[str]:
     names = set()
     for module_name, module in modules.items():
         exported = set(module.__all__)
-        exported |= {n for n in vars(module) if n.isupper() and not n.startswith("_")}
+        exported |= {n for n in _assigned_names(module) if n.isupper() and not n.startswith("_")}
         exported |= {n.rsplit(".", 1)[1] for n in top if n.rsplit(".", 1)[0] == module_name}
         for name in exported:
             names.add(f"{module_name}.{name}")
