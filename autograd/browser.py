@@ -33,9 +33,8 @@ from contextlib import redirect_stderr, redirect_stdout, suppress
 from types import CodeType
 from typing import Any, Literal, NamedTuple, cast
 
-from autograd.drawing import FONT_SIZE, describe_graph, draw_dot
+from autograd.drawing import describe_graph, draw_dot
 from autograd.graph import MAX_NODES, require_node
-from autograd.render import sized_svg
 
 __all__ = [
     "BROWSER_RECURSION_LIMIT",
@@ -463,7 +462,7 @@ def draw(
     """Draw the graph of ``expression``: ``{"svg", "description"}``, or ``{"error": ...}``.
 
     The SVG is the build's drawing of a ``value-graph`` figure, tooltips
-    included, sized in CSS pixels as the build sizes it (`autograd.render.sized_svg`). The
+    included, sized in CSS pixels as the build sizes it (`ValueGraph.sized_svg`). The
     description says the graph in words, as the page's own figures do for
     screen readers.
 
@@ -488,7 +487,7 @@ def draw(
         direction = cast(Literal["LR", "TB"], rankdir)  # draw_dot checks it
         graph = draw_dot(root, rankdir=direction, max_nodes=max_nodes, graph_id=graph_id or "graph")
         description = describe_graph(root, max_nodes=max_nodes, gradients=True)
-        svg, _ = sized_svg(graph.svg(), FONT_SIZE)
+        svg, _ = graph.sized_svg()
         return {"svg": svg, "description": description}
     except Exception as error:
         return {"error": "".join(traceback.format_exception_only(type(error), error)).strip()}

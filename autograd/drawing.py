@@ -20,7 +20,7 @@ import graphviz
 
 from autograd import graph
 from autograd.graph import GraphNode
-from autograd.render import render_svg
+from autograd.render import render_svg, sized_svg
 
 __all__ = [
     "FONT",
@@ -159,6 +159,18 @@ class ValueGraph(graphviz.Digraph):  # type: ignore[misc]
     def svg(self) -> str:
         """The drawing as SVG text, rendered by `autograd.render.render_svg`."""
         return _retitle(render_svg(self.source), getattr(self, "titles", {}))
+
+    def sized_svg(self) -> tuple[str, int]:
+        """The SVG sized in CSS pixels for a page, and the narrowest width its text allows.
+
+        The sizing is `autograd.render.sized_svg`, for this module's `FONT_SIZE`.
+
+        >>> from autograd import Value
+        >>> svg, narrowest = draw_dot(Value(1.0, label="x")).sized_svg()
+        >>> svg.startswith('<svg width="'), narrowest > 0
+        (True, True)
+        """
+        return sized_svg(self.svg(), FONT_SIZE)
 
     def pipe(self, format: str | None = None, *, encoding: str | None = None) -> bytes | str:
         """The drawing as bytes in ``format`` (``svg``, ``png`` or ``dot``); text with ``encoding``.

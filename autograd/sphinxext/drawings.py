@@ -13,9 +13,8 @@ from typing import Any
 
 from docutils import nodes
 
-from autograd.drawing import FONT_SIZE, describe_graph, draw_dot
+from autograd.drawing import describe_graph, draw_dot
 from autograd.graph import GraphNode, require_node
-from autograd.render import sized_svg
 from autograd.sphinxext.directives import backward_steps_figure, live_plot, value_graph
 from autograd.sphinxext.plots import draw_plot
 from autograd.sphinxext.protocol import Frame, GraphFigure, Result, StepsFigure
@@ -32,13 +31,13 @@ def _layouts(root: GraphNode, node: nodes.Element, graph_id: str, **marks: Any) 
     rankdir = node["rankdir"]
     max_nodes = node["max_nodes"]
     drawing = draw_dot(root, rankdir=rankdir, max_nodes=max_nodes, graph_id=graph_id, **marks)
-    svg, narrowest = sized_svg(drawing.svg(), FONT_SIZE)
+    svg, narrowest = drawing.sized_svg()
     narrow = ""
     if rankdir == "LR" and narrowest > NARROW_PX:
         narrow_dot = draw_dot(
             root, rankdir="TB", max_nodes=max_nodes, graph_id=f"{graph_id}_tb", **marks
         )
-        narrow, _ = sized_svg(narrow_dot.svg(), FONT_SIZE)
+        narrow, _ = narrow_dot.sized_svg()
     return {"svg": svg, "svg_narrow": narrow}
 
 
