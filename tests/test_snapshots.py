@@ -58,7 +58,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -66,6 +65,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_sphinxext import build as build_site
 
 from autograd import Value
 
@@ -110,18 +110,9 @@ def body_of(html: str) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     build = tmp_path_factory.mktemp("snapshot")
-    source, out = build / "src", build / "out"
-    source.mkdir()
-    (source / "conf.py").write_text(CONF)
-    shutil.copyfile(PAGE, source / "index.md")
-    result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-E", "-W", "-q", str(source), str(out)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "AUTOGRAD_GRAPHVIZ": "wasm"},
-        check=False,
-        timeout=300,
-    )
+    out = build / "out"
+    pages = {"index.md": PAGE_TEXT}
+    result = build_site(build, pages, "-W", env={"AUTOGRAD_GRAPHVIZ": "wasm"}, conf=CONF)
     assert result.returncode == 0, result.stderr
     texts = {
         "index.doctree.xml": (out / "index.doctree.xml").read_text(encoding="utf-8"),
